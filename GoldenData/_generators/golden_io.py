@@ -1,0 +1,101 @@
+"""Shared writer for RLRef golden files (format: GoldenData/README.md, schema: GoldenData/schema.json).
+
+Every generator builds cases with `case(...)` and writes one file per group with `write_file(...)`.
+Floats are written as shortest round-trip decimals (Python's float repr); NaN and infinities as the
+strings "nan", "inf", "-inf". Nothing here computes an expected value: that is each generator's job.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+from typing import Any
+
+import numpy as np
+
+FORMAT = "rlref-golden"
+VERSION = 1
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _jsonable(x: Any) -> Any:
+    """Converts numpy arrays/scalars and Python floats to JSON-ready values (non-finite -> strings)."""
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "__array__") and not isinstance(x, (str, bytes)):
+        a = np.asarray(x)
+        if a.dtype == np.bool_:
+            return a.tolist()
+        if np.issubdtype(a.dtype, np.integer):
+            return a.tolist()
+        return _jsonable(a.astype(np.float64).tolist())
+    if isinstance(x, bool) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        f = float(x)
+        if math.isnan(f):
+            return "nan"
+        if math.isinf(f):
+            return "inf" if f > 0 else "-inf"
+        return f
+    raise TypeError(f"cannot write {type(x)!r} to a golden file")
+
+
+def tolerance(f64_atol: float = 1e-12, f64_rtol: float = 1e-10,
+              f32_atol: float = 1e-5, f32_rtol: float = 1e-4) -> dict:
+    """Per-scalar-type tolerances: a value passes when |actual - expected| <= atol + rtol * |expected|."""
+    return {"float64": {"atol": f64_atol, "rtol": f64_rtol},
+            "float32": {"atol": f32_atol, "rtol": f32_rtol}}
+
+
+def case(id: str, equation: str, comment: str, inputs: dict, expected: dict, *,
+         flags: list[str] | None = None, cotangents: dict | None = None,
+         gradients: dict | None = None, tol: dict | None = None, source: dict | None = None) -> dict:
+    """One golden case. `cotangents` define the scalar L = sum_k <cotangents[k], outputs[k]>,
+    `gradients` hold dL/d(input) for the named inputs."""
+    c: dict[str, Any] = {"id": id, "equation": equation, "comment": comment,
+                         "flags": list(flags or []), "inputs": inputs, "expected": expected}
+    if gradients is not None:
+        if cotangents is None:
+            raise ValueError(f"{id}: gradients need cotangents")
+        c["gradients"] = {"cotangents": cotangents, "expected": gradients}
+    if tol is not None:
+        c["tolerance"] = tol
+    if source is not None:
+        c["source"] = source
+    return c
+
+
+def generator_source(program: str, description: str = "") -> dict:
+    """The `source` block of a generated file: program path and pinned versions."""
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    if "jax" in sys.modules:
+        versions["jax"] = sys.modules["jax"].__version__
+    src = {"kind": "generator", "program": program, "versions": versions}
+    if description:
+        src["description"] = description
+    return src
+
+
+def write_file(spec: str, group: str, description: str, source: dict, cases: list[dict],
+               default_tolerance: dict | None = None) -> str:
+    """Writes GoldenData/<spec>/<group>.json and returns its path. Case ids must be unique."""
+    ids = [c["id"] for c in cases]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate case ids in {spec}/{group}")
+    doc = {"format": FORMAT, "version": VERSION, "spec": spec, "description": description,
+           "source": source, "default_tolerance": default_tolerance or tolerance(),
+           "cases": cases}
+    folder = os.path.join(ROOT, spec)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{group}.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(_jsonable(doc), f, indent=1, ensure_ascii=False, allow_nan=False)
+        f.write("\n")
+    return path

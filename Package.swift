@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "RLRef",
+    products: [
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "RLAlgorithms", targets: ["RLAlgorithms"]),
+        .library(name: "Verification", targets: ["Verification"]),
+        .executable(name: "rlref", targets: ["rlref"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian (libopenblas-dev, liblapacke-dev, libpng-dev); nothing else imports C.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        // Scalars, dense tensors, BLAS/LAPACK/PNG wrappers, seeded RNG.
+        .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE", "CPNG"]),
+        // One file per Spec: pure forward functions with hand-derived backward passes.
+        .target(name: "RLAlgorithms", dependencies: ["Tensor"]),
+        // Golden-file format, JSON, tolerance comparison, finite-difference gradient checks.
+        .target(name: "Verification", dependencies: ["Tensor"]),
+        // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
+        .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification"]),
+        // Test-only helpers: locating GoldenData, turning harness reports into test failures.
+        .target(name: "TestSupport", dependencies: ["Verification", "SpecCatalog"]),
+        .executableTarget(
+            name: "rlref",
+            dependencies: [
+                "Tensor", "RLAlgorithms", "Verification", "SpecCatalog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "TestSupport"]),
+        .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
+        .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// LAPACKE from Debian's liblapacke-dev.
+#include <lapacke.h>

@@ -1,0 +1,2 @@
+// libpng's simplified read/write API from Debian's libpng-dev.
+#include <png.h>

@@ -1,0 +1,102 @@
+import Tensor
+
+/// Which variance a normalisation divides by: the population variance (divide by n) or the
+/// unbiased sample variance (Bessel's correction, divide by n − 1; `torch.std` / `torch.var` default).
+public enum VarianceEstimator: String, Sendable, CaseIterable {
+    case population
+    case unbiased
+}
+
+/// Where the stabilising ε goes: inside the square root, (x − μ)/√(σ² + ε) (TRL/verl
+/// `masked_whiten`), or outside it, (x − μ)/(√σ² + ε) (CleanRL, GRPO papers).
+public enum EpsilonPlacement: String, Sendable, CaseIterable {
+    case insideSqrt = "inside_sqrt"
+    case outsideSqrt = "outside_sqrt"
+}
+
+/// Standardisation of the real (mask = 1) elements of a tensor: y = (x − μ)/s, optionally with μ
+/// added back (TRL's `shift_mean=False`: centre, scale, re-add). Shared by GAE whitening, VLRM's
+/// batch-normalised advantage and GRPO's normalised rewards.
+///
+/// Conventions (Specs/GAE.md "Whitening"): μ and σ² over the real elements only; with the unbiased
+/// estimator and exactly one real element σ² is defined as 0 (not NaN); masked outputs are 0.
+public struct MaskedStandardization: Sendable, Equatable {
+    public var variance: VarianceEstimator
+    public var epsilon: Double
+    public var epsilonPlacement: EpsilonPlacement
+    public var shiftMean: Bool
+
+    public init(variance: VarianceEstimator = .unbiased, epsilon: Double = 1e-8,
+                epsilonPlacement: EpsilonPlacement = .insideSqrt, shiftMean: Bool = true) {
+        self.variance = variance
+        self.epsilon = epsilon
+        self.epsilonPlacement = epsilonPlacement
+        self.shiftMean = shiftMean
+    }
+
+    /// The statistics of the real elements: count n, mean μ, variance σ² and scale s.
+    public struct Statistics<T: Scalar>: Sendable {
+        public var count: Int
+        public var mean: T
+        public var variance: T
+        public var scale: T
+    }
+
+    /// μ, σ² and s over the elements where `mask` is 1. `mask` has the shape of `x` and holds 0/1.
+    /// - Throws: `InputError.empty` naming `argument` when no element is real.
+    public func statistics<T: Scalar>(of x: Tensor<T>, mask: Tensor<T>, argument: String) throws -> Statistics<T> {
+        var n = 0
+        var sum: T = 0
+        for i in x.elements.indices where mask.elements[i] != 0 {
+            n += 1
+            sum += x.elements[i]
+        }
+        guard n > 0 else { throw InputError.empty(argument: argument, reason: "no real (mask = 1) element to standardise") }
+        let mean = sum / T(n)
+        var squares: T = 0
+        for i in x.elements.indices where mask.elements[i] != 0 {
+            let d = x.elements[i] - mean
+            squares += d * d
+        }
+        let divisor = variance == .unbiased ? n - 1 : n
+        let v = divisor > 0 ? squares / T(divisor) : 0
+        let eps = T(epsilon)
+        let s = epsilonPlacement == .insideSqrt ? (v + eps).squareRoot() : v.squareRoot() + eps
+        return Statistics(count: n, mean: mean, variance: v, scale: s)
+    }
+
+    /// y = (x − μ)/s (+ μ when `shiftMean` is false) at real elements, 0 at masked ones.
+    public func apply<T: Scalar>(_ x: Tensor<T>, mask: Tensor<T>, argument: String) throws -> Tensor<T> {
+        let st = try statistics(of: x, mask: mask, argument: argument)
+        var y = Tensor<T>(shape: x.shape)
+        for i in x.elements.indices where mask.elements[i] != 0 {
+            y.elements[i] = (x.elements[i] - st.mean) / st.scale + (shiftMean ? 0 : st.mean)
+        }
+        return y
+    }
+
+    /// ∂L/∂x given ∂L/∂y (vector–Jacobian product of `apply`). With z = x − μ and d the variance
+    /// divisor: ∂L/∂x_i = (g_i − ḡ)/s − (Σ_k g_k z_k / s²)·(∂s/∂σ²)·2z_i/d (+ ḡ without mean shift),
+    /// where ∂s/∂σ² = 1/(2s) inside the root and 1/(2σ) outside it (taken as 0 at σ = 0, where
+    /// all real elements are equal and the outside-root form is not differentiable).
+    public func backward<T: Scalar>(_ gradient: Tensor<T>, x: Tensor<T>, mask: Tensor<T>, argument: String) throws -> Tensor<T> {
+        let st = try statistics(of: x, mask: mask, argument: argument)
+        var gSum: T = 0
+        var gz: T = 0
+        for i in x.elements.indices where mask.elements[i] != 0 {
+            gSum += gradient.elements[i]
+            gz += gradient.elements[i] * (x.elements[i] - st.mean)
+        }
+        let gMean = gSum / T(st.count)
+        let sigma = st.variance.squareRoot()
+        let dsdv: T = epsilonPlacement == .insideSqrt ? 1 / (2 * st.scale) : (sigma > 0 ? 1 / (2 * sigma) : 0)
+        let divisor = variance == .unbiased ? st.count - 1 : st.count
+        let varianceTerm: T = divisor > 0 ? (gz / (st.scale * st.scale)) * dsdv * 2 / T(divisor) : 0
+        var dx = Tensor<T>(shape: x.shape)
+        for i in x.elements.indices where mask.elements[i] != 0 {
+            let z = x.elements[i] - st.mean
+            dx.elements[i] = (gradient.elements[i] - gMean) / st.scale - varianceTerm * z + (shiftMean ? 0 : gMean)
+        }
+        return dx
+    }
+}

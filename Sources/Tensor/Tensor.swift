@@ -1,0 +1,103 @@
+/// A dense, row-major, n-dimensional array with value semantics (copy-on-write through `Array`).
+///
+/// A rank-0 tensor (shape `[]`) holds one scalar. Shapes are validated when a tensor is built from
+/// user data (`init(shape:elements:)` throws); operations between tensors of different shapes are
+/// programming errors and trap with a message.
+public struct Tensor<T: Scalar>: Equatable, Sendable {
+    /// Extent of each axis; the product is `elements.count`.
+    public private(set) var shape: [Int]
+    /// The elements in row-major order.
+    public var elements: [T]
+
+    /// A tensor of `shape` with every element `value`.
+    public init(shape: [Int], repeating value: T = 0) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        self.shape = shape
+        self.elements = Array(repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A tensor of `shape` holding `elements` in row-major order.
+    /// - Throws: `InputError.shapeMismatch` when the count does not match the shape.
+    public init(shape: [Int], elements: [T], argument: String = "tensor") throws {
+        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == elements.count else {
+            throw InputError.shapeMismatch(argument: argument, expected: shape, actual: [elements.count])
+        }
+        self.shape = shape
+        self.elements = elements
+    }
+
+    /// A rank-0 tensor.
+    public init(scalar: T) {
+        shape = []
+        elements = [scalar]
+    }
+
+    /// A rank-1 tensor.
+    public init(_ vector: [T]) {
+        shape = [vector.count]
+        elements = vector
+    }
+
+    /// Number of axes.
+    @inlinable public var rank: Int { shape.count }
+    /// Number of elements.
+    @inlinable public var count: Int { elements.count }
+
+    /// Row-major strides of `shape`.
+    public var strides: [Int] {
+        var s = Array(repeating: 1, count: shape.count)
+        var acc = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            s[axis] = acc
+            acc *= shape[axis]
+        }
+        return s
+    }
+
+    /// The multi-index of the element at row-major position `flat`.
+    public func index(ofFlat flat: Int) -> [Int] {
+        var rest = flat
+        var idx = Array(repeating: 0, count: shape.count)
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] > 0 {
+            idx[axis] = rest % shape[axis]
+            rest /= shape[axis]
+        }
+        return idx
+    }
+
+    /// Element access by multi-index.
+    public subscript(_ index: Int...) -> T {
+        get { elements[flatIndex(index)] }
+        set { elements[flatIndex(index)] = newValue }
+    }
+
+    private func flatIndex(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "index \(index) has the wrong rank for shape \(shape)")
+        var flat = 0
+        for (axis, i) in index.enumerated() {
+            precondition(i >= 0 && i < shape[axis], "index \(index) out of bounds for shape \(shape)")
+            flat = flat * shape[axis] + i
+        }
+        return flat
+    }
+
+    /// The same elements viewed with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        var t = self
+        t.shape = newShape
+        return t
+    }
+
+    /// The tensor with every element converted to another scalar type (rounding to nearest).
+    public func converted<U: Scalar>(to: U.Type = U.self) -> Tensor<U> {
+        var out = Tensor<U>(shape: shape)
+        for i in elements.indices { out.elements[i] = U(elements[i]) }
+        return out
+    }
+
+    /// The position of the first NaN or infinity, if any.
+    public var firstNonFiniteIndex: [Int]? {
+        elements.firstIndex { !$0.isFinite }.map(index(ofFlat:))
+    }
+}

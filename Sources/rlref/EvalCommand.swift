@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import SpecCatalog
+import Tensor
+import Verification
+
+/// `rlref eval FILE.json`: computes the file's Spec on each case's inputs, ignoring expectations.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Compute a golden-format file's Spec on each case's inputs and print the results as JSON.",
+        discussion: """
+            Prints {"<case id>": {"outputs": {...}, "gradients": {...}}}; gradients appear for cases with \
+            cotangents. A case whose inputs are invalid prints {"error": {"kind": ..., "message": ...}}. \
+            Expected values in the file are ignored, so a file with only inputs works too. Exits with \
+            status 1 if a case fails that does not expect to.
+            """)
+
+    @Argument(help: "A JSON file in the golden format (GoldenData/README.md).")
+    var file: String
+
+    @Option(name: .customLong("case"), help: "Only the case with this id.")
+    var caseID: String?
+
+    func run() throws {
+        let golden = try loadGoldenFile(file, requireExpected: false)
+        guard let evaluator = Catalog.evaluator(for: golden.spec) else {
+            throw CLIError("\(file): no implementation of spec \"\(golden.spec)\"; known: \(Catalog.evaluators.map(\.spec).joined(separator: ", "))")
+        }
+        var cases = golden.cases
+        if let caseID {
+            cases = cases.filter { $0.id == caseID }
+            guard !cases.isEmpty else { throw CLIError("\(file): no case with id \"\(caseID)\"") }
+        }
+        var result = JSONObject()
+        var unexpectedFailures = 0
+        for c in cases {
+            do {
+                result[c.id] = try evaluateCase(c, evaluator)
+            } catch let e as InputError {
+                if c.expectedError != e.kind { unexpectedFailures += 1 }
+                result[c.id] = .object(JSONObject([("error", .object(JSONObject([
+                    ("kind", .string(e.kind)), ("message", .string(e.description)),
+                ])))]))
+            }
+        }
+        print(JSONValue.object(result).serialized(indent: 1))
+        if unexpectedFailures > 0 {
+            FileHandle.standardError.write(Data("\(unexpectedFailures) case(s) had invalid inputs\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func evaluateCase(_ c: GoldenCase, _ evaluator: any SpecEvaluator) throws -> JSONValue {
+        let outputs = try evaluator.evaluate(c.inputs, as: Double.self)
+        var entry = JSONObject()
+        entry["outputs"] = .object(JSONObject(outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }))
+        if let cot = c.cotangents {
+            var cotangents: [String: Tensor<Double>] = [:]
+            for (k, v) in cot { cotangents[k] = try JSONValue.tensor(from: v, argument: "cotangents.\(k)") }
+            let g = try evaluator.gradients(c.inputs, cotangents: cotangents)
+            entry["gradients"] = .object(JSONObject(g.sorted { $0.key < $1.key }.map { ($0.key, JSONValue($0.value)) }))
+        }
+        return .object(entry)
+    }
+}
+
+/// Reads a golden-format file, turning every problem into a one-line `CLIError`.
+func loadGoldenFile(_ path: String, requireExpected: Bool) throws -> GoldenFile {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CLIError("\(path): cannot read the file (missing or unreadable)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
+    do {
+        return try GoldenFile(json: try JSONValue(parsing: text), path: path, requireExpected: requireExpected)
+    } catch let e as JSONSyntaxError {
+        throw CLIError("\(path): malformed JSON at \(e)")
+    } catch let e as GoldenFormatError {
+        throw CLIError(e.description)
+    }
+}
