@@ -26,7 +26,7 @@ let package = Package(
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
         .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification"]),
         // Test-only helpers: locating GoldenData, turning harness reports into test failures.
-        .target(name: "TestSupport", dependencies: ["Verification", "SpecCatalog"]),
+        .target(name: "TestSupport", dependencies: ["Verification"]),
         .executableTarget(
             name: "rlref",
             dependencies: [
@@ -34,7 +34,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
     ],

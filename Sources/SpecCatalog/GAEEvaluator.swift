@@ -4,8 +4,9 @@ import Verification
 
 /// Golden-file binding of Specs/GAE.md (input and output keys: the Spec's "Golden inputs and
 /// outputs" section).
-struct GAEEvaluator: SpecEvaluator {
-    let spec = "GAE"
+public struct GAEEvaluator: SpecEvaluator {
+    public let spec = "GAE"
+    public init() {}
 
     private func configuration(_ inputs: GoldenInputs) throws -> GAEConfiguration {
         var c = try inputs.preset(GAEConfiguration.presets, default: .paper)
@@ -51,7 +52,7 @@ struct GAEEvaluator: SpecEvaluator {
         return (batch, positions)
     }
 
-    func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
+    public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
         let c = try configuration(inputs)
         let (b, _) = try batch(inputs, as: T.self)
         try requireTruncationValues(inputs, b, c)
@@ -69,7 +70,7 @@ struct GAEEvaluator: SpecEvaluator {
         }
     }
 
-    func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+    public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
         let c = try configuration(inputs)
         let (b, positions) = try batch(inputs, as: Double.self)
         let g = try generalizedAdvantageEstimatesBackward(

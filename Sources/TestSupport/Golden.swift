@@ -1,4 +1,3 @@
-import SpecCatalog
 import Testing
 import Verification
 
@@ -19,14 +18,10 @@ public enum Golden {
         return cases
     }
 
-    /// Runs one case against the Spec's catalogue evaluator and records a failure naming the worst
-    /// element, the gradient verdict and any unexpected error.
-    public static func expectPasses(_ goldenCase: GoldenCase, spec: String,
+    /// Runs one case against `evaluator` and records a failure naming the worst element, the
+    /// gradient verdict and any unexpected error. A case that expects values must compare some.
+    public static func expectPasses(_ goldenCase: GoldenCase, with evaluator: some SpecEvaluator,
                                     sourceLocation: SourceLocation = #_sourceLocation) {
-        guard let evaluator = Catalog.evaluator(for: spec) else {
-            Issue.record("no evaluator for spec \(spec)", sourceLocation: sourceLocation)
-            return
-        }
         let report = GoldenRunner.check(goldenCase, with: evaluator)
         #expect(report.passed, Comment(rawValue: report.description), sourceLocation: sourceLocation)
         if goldenCase.expectedError == nil {

@@ -38,61 +38,12 @@ struct CompareCommand: ParsableCommand {
         }
         guard case .object(let results) = parsed else { throw CLIError("\(other): $: the top level must be an object keyed by case id") }
 
-        var rows: [[String]] = []
-        var failures: [String] = []
-        for c in golden.cases {
-            let verdict = compareCase(c, results[c.id], tolerance: c.tolerances[p])
-            rows.append([c.id, verdict.outputs, verdict.gradients, verdict.failure == nil ? "pass" : "FAIL"])
-            if let f = verdict.failure { failures.append("\(c.id): \(f)") }
-        }
+        let verdicts = ExternalResults.compare(golden.cases, results: results, precision: p)
+        let rows = verdicts.map { [$0.caseID, $0.outputs, $0.gradients, $0.passed ? "pass" : "FAIL"] }
         print(renderTable(header: ["case", "outputs (worst abs err)", "gradients", "status"], rows: rows))
-        print("\(golden.cases.count - failures.count) passed, \(failures.count) failed")
-        for f in failures { FileHandle.standardError.write(Data((f + "\n").utf8)) }
+        let failures = verdicts.filter { !$0.passed }
+        print("\(verdicts.count - failures.count) passed, \(failures.count) failed")
+        for f in failures { FileHandle.standardError.write(Data("\(f.caseID): \(f.failure!)\n".utf8)) }
         if !failures.isEmpty { throw ExitCode.failure }
-    }
-
-    private struct Verdict {
-        var outputs = "-"
-        var gradients = "-"
-        var failure: String?
-    }
-
-    private func compareCase(_ c: GoldenCase, _ entry: JSONValue?, tolerance: Tolerance) -> Verdict {
-        var v = Verdict()
-        guard case .object(let e)? = entry else {
-            v.failure = "missing from \(other)"
-            return v
-        }
-        if let kind = c.expectedError {
-            if case .object(let err)? = e["error"], err["kind"] == .string(kind) {
-                v.outputs = "error \(kind)"
-            } else {
-                v.failure = "expected an error of kind \(kind)"
-            }
-            return v
-        }
-        if e["error"] != nil {
-            v.failure = "reported an error: \(e["error"]!.serialized())"
-            return v
-        }
-        guard let outputs = e["outputs"] else {
-            v.failure = "no \"outputs\" object"
-            return v
-        }
-        let r = compare(expected: .object(c.expected), actual: outputs, tolerance: tolerance, path: "outputs")
-        v.outputs = String(format: "%.2e", r.maxAbsoluteError)
-        var problems: [String] = []
-        if !r.passed { problems.append(r.description) }
-        if let expectedGradients = c.expectedGradients {
-            if let g = e["gradients"] {
-                let gr = compare(expected: .object(expectedGradients), actual: g, tolerance: tolerance, path: "gradients")
-                v.gradients = gr.passed ? "pass" : "FAIL"
-                if !gr.passed { problems.append(gr.description) }
-            } else {
-                v.gradients = "not provided"
-            }
-        }
-        if !problems.isEmpty { v.failure = problems.joined(separator: "; ") }
-        return v
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SpecCatalog
-import Tensor
 import Verification
 
 /// `rlref eval FILE.json`: computes the file's Spec on each case's inputs, ignoring expectations.
@@ -32,36 +31,12 @@ struct EvalCommand: ParsableCommand {
             cases = cases.filter { $0.id == caseID }
             guard !cases.isEmpty else { throw CLIError("\(file): no case with id \"\(caseID)\"") }
         }
-        var result = JSONObject()
-        var unexpectedFailures = 0
-        for c in cases {
-            do {
-                result[c.id] = try evaluateCase(c, evaluator)
-            } catch let e as InputError {
-                if c.expectedError != e.kind { unexpectedFailures += 1 }
-                result[c.id] = .object(JSONObject([("error", .object(JSONObject([
-                    ("kind", .string(e.kind)), ("message", .string(e.description)),
-                ])))]))
-            }
-        }
-        print(JSONValue.object(result).serialized(indent: 1))
-        if unexpectedFailures > 0 {
-            FileHandle.standardError.write(Data("\(unexpectedFailures) case(s) had invalid inputs\n".utf8))
+        let (results, unexpected) = try ExternalResults.evaluate(cases, with: evaluator)
+        print(JSONValue.object(results).serialized(indent: 1))
+        if unexpected > 0 {
+            FileHandle.standardError.write(Data("\(unexpected) case(s) had invalid inputs\n".utf8))
             throw ExitCode.failure
         }
-    }
-
-    private func evaluateCase(_ c: GoldenCase, _ evaluator: any SpecEvaluator) throws -> JSONValue {
-        let outputs = try evaluator.evaluate(c.inputs, as: Double.self)
-        var entry = JSONObject()
-        entry["outputs"] = .object(JSONObject(outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }))
-        if let cot = c.cotangents {
-            var cotangents: [String: Tensor<Double>] = [:]
-            for (k, v) in cot { cotangents[k] = try JSONValue.tensor(from: v, argument: "cotangents.\(k)") }
-            let g = try evaluator.gradients(c.inputs, cotangents: cotangents)
-            entry["gradients"] = .object(JSONObject(g.sorted { $0.key < $1.key }.map { ($0.key, JSONValue($0.value)) }))
-        }
-        return .object(entry)
     }
 }
 

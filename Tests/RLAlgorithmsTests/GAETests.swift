@@ -1,4 +1,5 @@
 import RLAlgorithms
+import SpecCatalog
 import Tensor
 import TestSupport
 import Testing
@@ -10,7 +11,7 @@ import Verification
 struct GAETests {
     @Test("golden case", arguments: try Golden.cases("GAE"))
     func golden(_ goldenCase: GoldenCase) {
-        Golden.expectPasses(goldenCase, spec: "GAE")
+        Golden.expectPasses(goldenCase, with: GAEEvaluator())
     }
 
     /// A random right-padded batch (lengths 1...T) drawn from the portable generator.
@@ -75,9 +76,9 @@ struct GAETests {
         batch.truncationValues[2, 0] = 0.7
         let config = GAEConfiguration(whitening: MaskedStandardization(variance: .population))
         var g = SeededGenerator(seed: 5)
-        let cA = Tensor<Double>(shape: [4, 7], elements: (0..<28).map { _ in g.nextNormal() })
-        let cR = Tensor<Double>(shape: [4, 7], elements: (0..<28).map { _ in g.nextNormal() })
-        let cW = Tensor<Double>(shape: [4, 7], elements: (0..<28).map { _ in g.nextNormal() })
+        let cA = try Tensor<Double>(shape: [4, 7], elements: (0..<28).map { _ in g.nextNormal() })
+        let cR = try Tensor<Double>(shape: [4, 7], elements: (0..<28).map { _ in g.nextNormal() })
+        let cW = try Tensor<Double>(shape: [4, 7], elements: (0..<28).map { _ in g.nextNormal() })
         func loss(_ b: GAEBatch<Double>) throws -> Double {
             let r = try generalizedAdvantageEstimates(b, configuration: config)
             return r.advantages.dot(cA) + r.returns.dot(cR) + r.whitenedAdvantages!.dot(cW)
