@@ -11,7 +11,8 @@ public enum MaskedStepConvention: String, Sendable, CaseIterable {
     case zeroFill = "zero_fill"
 }
 
-/// Hyper-parameters and conventions of generalised advantage estimation (Specs/GAE.md).
+/// Hyper-parameters and conventions of generalised advantage estimation (Specs/GAE.md,
+/// "Conventions and presets"). Defaults are seed 000's; the presets reproduce other frameworks.
 public struct GAEConfiguration: Sendable, Equatable {
     /// Discount γ ∈ [0, 1].
     public var gamma: Double
@@ -20,44 +21,63 @@ public struct GAEConfiguration: Sendable, Equatable {
     public var maskedSteps: MaskedStepConvention
     /// Treat truncation as termination (no bootstrap), as CleanRL and RL4VLM do by default.
     public var truncationAsTermination: Bool
-    /// Advantage whitening over the real positions of the batch; nil = none.
-    public var whitening: MaskedStandardization?
+    /// Where a per-sequence score is placed (GAE-1).
+    public var rewardPlacement: RewardPlacement
+    /// Whether to output whitened advantages (GAE-5).
+    public var whiten: Bool
+    /// The whitening conventions (read only when `whiten` is true).
+    public var whitening: MaskedStandardization
 
     public init(gamma: Double = 0.99, lambda: Double = 0.95, maskedSteps: MaskedStepConvention = .skip,
-                truncationAsTermination: Bool = false, whitening: MaskedStandardization? = nil) {
+                truncationAsTermination: Bool = false, rewardPlacement: RewardPlacement = .lastToken,
+                whiten: Bool = false, whitening: MaskedStandardization = MaskedStandardization()) {
         self.gamma = gamma
         self.lambda = lambda
         self.maskedSteps = maskedSteps
         self.truncationAsTermination = truncationAsTermination
+        self.rewardPlacement = rewardPlacement
+        self.whiten = whiten
         self.whitening = whitening
     }
 
     /// Seed 000 (Kim): γ = 0.99, λ = 0.95, masked steps skipped, no whitening.
     public static let paper = GAEConfiguration()
-    /// CleanRL ppo.py: γ = 0.99, λ = 0.95, `done = terminated or truncated` (no bootstrap on truncation).
-    public static let cleanRL = GAEConfiguration(truncationAsTermination: true)
-    /// TRL PPOTrainer: γ = 1, λ = 0.95, padding as zero-reward zero-value steps, masked whitening
-    /// (unbiased variance, ε = 1e-8 inside the root).
+    /// CleanRL ppo.py: γ = 0.99, λ = 0.95, `done = terminated or truncated`; its per-minibatch
+    /// normalisation (A − mean)/(std + 1e-8) is the whitening convention, off by default.
+    public static let cleanRL = GAEConfiguration(
+        truncationAsTermination: true,
+        whitening: MaskedStandardization(variance: .unbiased, epsilon: 1e-8, epsilonPlacement: .outsideSqrt))
+    /// TRL PPOTrainer: γ = 1, λ = 0.95, padding as zero-reward zero-value steps, score one position
+    /// after the last token, masked whitening (unbiased variance, ε = 1e-8 inside the root).
     public static let trl = GAEConfiguration(gamma: 1, lambda: 0.95, maskedSteps: .zeroFill,
-                                             whitening: MaskedStandardization())
+                                             rewardPlacement: .afterLastToken, whiten: true)
     /// verl `compute_gae_advantage_return`: γ = 1, λ = 1, masked tokens skipped, masked whitening.
-    public static let verl = GAEConfiguration(gamma: 1, lambda: 1, maskedSteps: .skip,
-                                              whitening: MaskedStandardization())
-    /// OpenRLHF: γ = 1, λ = 1, rewards and values multiplied by the action mask (zero fill).
-    public static let openRLHF = GAEConfiguration(gamma: 1, lambda: 1, maskedSteps: .zeroFill)
-    /// RL4VLM: γ = 0.9, λ = 0.95, truncation treated as termination (`--use-proper-time-limits` off).
-    public static let rl4vlm = GAEConfiguration(gamma: 0.9, lambda: 0.95, truncationAsTermination: true)
+    public static let verl = GAEConfiguration(gamma: 1, lambda: 1, maskedSteps: .skip, whiten: true)
+    /// OpenRLHF: γ = 1, λ = 1, rewards and values multiplied by the action mask (zero fill),
+    /// whitening with population variance and rsqrt(var.clamp(min=1e-8)).
+    public static let openRLHF = GAEConfiguration(
+        gamma: 1, lambda: 1, maskedSteps: .zeroFill, whiten: true,
+        whitening: MaskedStandardization(variance: .population, epsilon: 1e-8, epsilonPlacement: .clamp))
+    /// RL4VLM: γ = 0.9, λ = 0.95, truncation treated as termination (`--use-proper-time-limits` off),
+    /// whole-rollout normalisation (A − mean)/(std + 1e-5) with the unbiased std.
+    public static let rl4vlm = GAEConfiguration(
+        gamma: 0.9, lambda: 0.95, truncationAsTermination: true, whiten: true,
+        whitening: MaskedStandardization(variance: .unbiased, epsilon: 1e-5, epsilonPlacement: .outsideSqrt))
 
     /// The presets by their golden-file names.
     public static let presets: [String: GAEConfiguration] = [
         "paper": .paper, "cleanRL": .cleanRL, "trl": .trl, "verl": .verl, "openRLHF": .openRLHF, "rl4vlm": .rl4vlm,
     ]
 
-    /// Throws `outOfRange` for γ or λ outside [0, 1] and for a negative or non-finite ε.
+    /// Throws `nonFinite` for a NaN or infinite γ, λ or ε, then `outOfRange` for γ or λ outside
+    /// [0, 1] or ε ≤ 0.
     public func validate() throws {
+        for (value, name) in [(gamma, "gamma"), (lambda, "lambda"), (whitening.epsilon, "whiten_epsilon")] where !value.isFinite {
+            throw InputError.nonFinite(argument: name, index: [])
+        }
         try requireInRange(gamma, 0...1, "gamma")
         try requireInRange(lambda, 0...1, "lambda")
-        if let w = whitening { try requireInRange(w.epsilon, 0...Double.greatestFiniteMagnitude, "whiten_epsilon") }
+        try whitening.validate(argument: "whiten_epsilon")
     }
 }
 
@@ -78,43 +98,34 @@ public struct GAEBatch<T: Scalar>: Sendable {
     /// [B]: value bootstrapped after the last real step of a row that neither terminated nor truncated.
     public var lastValues: Tensor<T>
 
-    /// Validates shapes, finiteness and 0/1 flags; absent optional arguments take their defaults
-    /// (mask 1, flags 0, truncation values 0, last values 0).
+    /// Validates, in this order, shapes, 0/1 flags and finiteness (Specs/GAE.md, "Errors"); absent
+    /// optional arguments take their defaults (mask 1, flags 0, truncation values 0, last values 0).
     public init(rewards: Tensor<T>, values: Tensor<T>, mask: Tensor<T>? = nil, terminated: Tensor<T>? = nil,
                 truncated: Tensor<T>? = nil, truncationValues: Tensor<T>? = nil, lastValues: Tensor<T>? = nil) throws {
         guard values.rank == 2 else {
-            throw InputError.invalidArgument(argument: "values", reason: "must have rank 2 [B, T], got shape \(values.shape)")
+            throw InputError.shapeMismatch(argument: "values", expected: [-1, -1], actual: values.shape)
         }
         let shape = values.shape
         try requireShape(rewards, shape, "rewards")
-        try requireFinite(rewards, "rewards")
-        try requireFinite(values, "values")
+        for (t, name) in [(mask, "mask"), (terminated, "terminated"), (truncated, "truncated"),
+                          (truncationValues, "truncation_values")] {
+            if let t { try requireShape(t, shape, name) }
+        }
+        if let lastValues { try requireShape(lastValues, [shape[0]], "last_values") }
+        for (t, name) in [(mask, "mask"), (terminated, "terminated"), (truncated, "truncated")] {
+            if let t { try requireBinary(t, name) }
+        }
+        for (t, name) in [(rewards, "rewards"), (values, "values"), (truncationValues, "truncation_values"),
+                          (lastValues, "last_values")] {
+            if let t { try requireFinite(t, name) }
+        }
         self.rewards = rewards
         self.values = values
-        self.mask = try Self.flags(mask, shape, "mask", default: 1)
-        self.terminated = try Self.flags(terminated, shape, "terminated", default: 0)
-        self.truncated = try Self.flags(truncated, shape, "truncated", default: 0)
-        if let tv = truncationValues {
-            try requireShape(tv, shape, "truncation_values")
-            try requireFinite(tv, "truncation_values")
-            self.truncationValues = tv
-        } else {
-            self.truncationValues = Tensor(shape: shape)
-        }
-        if let lv = lastValues {
-            try requireShape(lv, [shape[0]], "last_values")
-            try requireFinite(lv, "last_values")
-            self.lastValues = lv
-        } else {
-            self.lastValues = Tensor(shape: [shape[0]])
-        }
-    }
-
-    private static func flags(_ t: Tensor<T>?, _ shape: [Int], _ name: String, default value: T) throws -> Tensor<T> {
-        guard let t else { return Tensor(shape: shape, repeating: value) }
-        try requireShape(t, shape, name)
-        try requireBinary(t, name)
-        return t
+        self.mask = mask ?? Tensor(shape: shape, repeating: 1)
+        self.terminated = terminated ?? Tensor(shape: shape)
+        self.truncated = truncated ?? Tensor(shape: shape)
+        self.truncationValues = truncationValues ?? Tensor(shape: shape)
+        self.lastValues = lastValues ?? Tensor(shape: [shape[0]])
     }
 
     var rows: Int { values.shape[0] }
@@ -181,12 +192,14 @@ private func rowSteps<T: Scalar>(_ batch: GAEBatch<T>, row b: Int, _ configurati
 
 /// Generalised advantage estimation with terminal vs truncated episodes and padding masks.
 ///
-/// Implements Specs/GAE.md GAE-1 (TD error δ_t = r_t + γ·V'_t·(1 − term_t) − V_t), GAE-2
-/// (A_t = δ_t + γλ(1 − end_t)·A_{t+1}), GAE-3 (returns R = A + V) and, when
-/// `configuration.whitening` is set, GAE-5 (masked whitening). V'_t is the value of the next
-/// participating step, the truncation value after a truncation, or `lastValues` at the end of a row.
+/// Implements Specs/GAE.md GAE-2 (the bootstrapped value V'_t: 0 after a termination, the
+/// truncation value after a truncation, the next participating step's value, else `lastValues`),
+/// GAE-3 (δ_t = r_t + γ·V'_t − V_t, A_t = δ_t + γλ(1 − end_t)·A_{t+1}), GAE-4 (returns R = A + V)
+/// and, when `configuration.whiten` is set, GAE-5 (masked whitening). Reward placement (GAE-1) is
+/// `placeSequenceRewards`.
 /// Under `.zeroFill`, masked positions take part with r = V = 0. Outputs are 0 at masked positions.
-/// - Throws: `InputError` for γ or λ outside [0, 1], or `empty` when whitening an all-masked batch.
+/// - Throws: `InputError` for non-finite or out-of-range γ, λ, ε, or `empty` when whitening an
+///   all-masked batch.
 public func generalizedAdvantageEstimates<T: Scalar>(
     _ batch: GAEBatch<T>, configuration: GAEConfiguration = .paper
 ) throws -> GAEResult<T> {
@@ -214,10 +227,8 @@ public func generalizedAdvantageEstimates<T: Scalar>(
             }
         }
     }
-    var whitened: Tensor<T>?
-    if let w = configuration.whitening {
-        whitened = try w.apply(advantages, mask: batch.mask, argument: "mask")
-    }
+    let whitened = configuration.whiten
+        ? try configuration.whitening.apply(advantages, mask: batch.mask, argument: "mask") : nil
     return GAEResult(advantages: advantages, returns: returns, whitenedAdvantages: whitened)
 }
 
@@ -240,11 +251,11 @@ public func generalizedAdvantageEstimatesBackward<T: Scalar>(
     var gA = gA0 + gR
     if let gW = whitenedGradient {
         try requireShape(gW, shape, "whitened_advantages cotangent")
-        guard let w = configuration.whitening else {
+        guard configuration.whiten else {
             throw InputError.invalidArgument(argument: "whitened_advantages cotangent", reason: "whitening is not configured")
         }
         let raw = try generalizedAdvantageEstimates(batch, configuration: configuration).advantages
-        gA = gA + (try w.backward(gW, x: raw, mask: batch.mask, argument: "mask"))
+        gA = gA + (try configuration.whitening.backward(gW, x: raw, mask: batch.mask, argument: "mask"))
     }
     let gamma = T(configuration.gamma)
     var grads = GAEGradients<T>(rewards: Tensor(shape: shape), values: Tensor(shape: shape),

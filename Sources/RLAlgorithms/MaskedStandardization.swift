@@ -7,24 +7,52 @@ public enum VarianceEstimator: String, Sendable, CaseIterable {
     case unbiased
 }
 
-/// Where the stabilising ε goes: inside the square root, (x − μ)/√(σ² + ε) (TRL/verl
-/// `masked_whiten`), or outside it, (x − μ)/(√σ² + ε) (CleanRL, GRPO papers).
+/// Where the stabilising ε goes in the scale s(σ²) a normalisation divides by.
 public enum EpsilonPlacement: String, Sendable, CaseIterable {
+    /// s = √(σ² + ε) (TRL/verl `masked_whiten`).
     case insideSqrt = "inside_sqrt"
+    /// s = √σ² + ε (CleanRL, RL4VLM, the GRPO papers).
     case outsideSqrt = "outside_sqrt"
+    /// s = √max(σ², ε) (OpenRLHF: `rsqrt(var.clamp(min=eps))`).
+    case clamp
+
+    /// s(σ²) for variance `v`.
+    @inlinable func scale<T: Scalar>(variance v: T, epsilon eps: T) -> T {
+        switch self {
+        case .insideSqrt: (v + eps).squareRoot()
+        case .outsideSqrt: v.squareRoot() + eps
+        case .clamp: max(v, eps).squareRoot()
+        }
+    }
+
+    /// ds/dσ² at variance `v`; at the kinks (σ² = 0 outside the root, σ² = ε for the clamp) the
+    /// constant branch, 0, is taken (Specs/GAE.md, "Gradient").
+    @inlinable func scaleDerivative<T: Scalar>(variance v: T, epsilon eps: T, scale s: T) -> T {
+        switch self {
+        case .insideSqrt: 1 / (2 * s)
+        case .outsideSqrt: v > 0 ? 1 / (2 * v.squareRoot()) : 0
+        case .clamp: v > eps ? 1 / (2 * s) : 0
+        }
+    }
 }
 
 /// Standardisation of the real (mask = 1) elements of a tensor: y = (x − μ)/s, optionally with μ
 /// added back (TRL's `shift_mean=False`: centre, scale, re-add). Shared by GAE whitening, VLRM's
 /// batch-normalised advantage and GRPO's normalised rewards.
 ///
-/// Conventions (Specs/GAE.md "Whitening"): μ and σ² over the real elements only; with the unbiased
+/// Conventions (Specs/GAE.md GAE-5): μ and σ² over the real elements only; with the unbiased
 /// estimator and exactly one real element σ² is defined as 0 (not NaN); masked outputs are 0.
 public struct MaskedStandardization: Sendable, Equatable {
     public var variance: VarianceEstimator
     public var epsilon: Double
     public var epsilonPlacement: EpsilonPlacement
     public var shiftMean: Bool
+
+    /// Throws `nonFinite` for a NaN or infinite ε and `outOfRange` for ε ≤ 0, naming `argument`.
+    public func validate(argument: String) throws {
+        guard epsilon.isFinite else { throw InputError.nonFinite(argument: argument, index: []) }
+        guard epsilon > 0 else { throw InputError.outOfRange(argument: argument, value: epsilon, range: "(0, inf)") }
+    }
 
     public init(variance: VarianceEstimator = .unbiased, epsilon: Double = 1e-8,
                 epsilonPlacement: EpsilonPlacement = .insideSqrt, shiftMean: Bool = true) {
@@ -60,9 +88,7 @@ public struct MaskedStandardization: Sendable, Equatable {
         }
         let divisor = variance == .unbiased ? n - 1 : n
         let v = divisor > 0 ? squares / T(divisor) : 0
-        let eps = T(epsilon)
-        let s = epsilonPlacement == .insideSqrt ? (v + eps).squareRoot() : v.squareRoot() + eps
-        return Statistics(count: n, mean: mean, variance: v, scale: s)
+        return Statistics(count: n, mean: mean, variance: v, scale: epsilonPlacement.scale(variance: v, epsilon: T(epsilon)))
     }
 
     /// y = (x − μ)/s (+ μ when `shiftMean` is false) at real elements, 0 at masked ones.
@@ -77,8 +103,7 @@ public struct MaskedStandardization: Sendable, Equatable {
 
     /// ∂L/∂x given ∂L/∂y (vector–Jacobian product of `apply`). With z = x − μ and d the variance
     /// divisor: ∂L/∂x_i = (g_i − ḡ)/s − (Σ_k g_k z_k / s²)·(∂s/∂σ²)·2z_i/d (+ ḡ without mean shift),
-    /// where ∂s/∂σ² = 1/(2s) inside the root and 1/(2σ) outside it (taken as 0 at σ = 0, where
-    /// all real elements are equal and the outside-root form is not differentiable).
+    /// with ∂s/∂σ² from `EpsilonPlacement.scaleDerivative` (0 on the constant side of each kink).
     public func backward<T: Scalar>(_ gradient: Tensor<T>, x: Tensor<T>, mask: Tensor<T>, argument: String) throws -> Tensor<T> {
         let st = try statistics(of: x, mask: mask, argument: argument)
         var gSum: T = 0
@@ -88,8 +113,7 @@ public struct MaskedStandardization: Sendable, Equatable {
             gz += gradient.elements[i] * (x.elements[i] - st.mean)
         }
         let gMean = gSum / T(st.count)
-        let sigma = st.variance.squareRoot()
-        let dsdv: T = epsilonPlacement == .insideSqrt ? 1 / (2 * st.scale) : (sigma > 0 ? 1 / (2 * sigma) : 0)
+        let dsdv = epsilonPlacement.scaleDerivative(variance: st.variance, epsilon: T(epsilon), scale: st.scale)
         let divisor = variance == .unbiased ? st.count - 1 : st.count
         let varianceTerm: T = divisor > 0 ? (gz / (st.scale * st.scale)) * dsdv * 2 / T(divisor) : 0
         var dx = Tensor<T>(shape: x.shape)

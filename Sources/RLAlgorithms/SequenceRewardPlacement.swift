@@ -1,6 +1,6 @@
 import Tensor
 
-/// Where a per-sequence score is placed among a response's tokens (Specs/GAE.md GAE-4).
+/// Where a per-sequence score is placed among a response's tokens (Specs/GAE.md GAE-1).
 public enum RewardPlacement: String, Sendable, CaseIterable {
     /// On the last real token of the row (OpenRLHF, verl's reward managers). The default.
     case lastToken = "last_token"
@@ -20,7 +20,7 @@ public struct PlacedRewards<T: Scalar>: Sendable {
 
 /// Adds `scores[b]` to `rewards[b, t*]` at the position `placement` selects.
 ///
-/// Implements Specs/GAE.md GAE-4. `rewards` and `mask` are [B,T], `scores` is [B]. The gradient with
+/// Implements Specs/GAE.md GAE-1. `rewards` and `mask` are [B,T], `scores` is [B]. The gradient with
 /// respect to `scores[b]` is the gradient with respect to `rewards[b, positions[b]]`.
 public func placeSequenceRewards<T: Scalar>(
     _ scores: Tensor<T>, rewards: Tensor<T>, mask: Tensor<T>, placement: RewardPlacement = .lastToken

@@ -8,54 +8,55 @@ public struct GAEEvaluator: SpecEvaluator {
     public let spec = "GAE"
     public init() {}
 
+    /// The configuration from `preset` and explicit keys; string conventions are checked here,
+    /// numeric ranges later (`GAEConfiguration.validate`), following the Spec's error order.
     private func configuration(_ inputs: GoldenInputs) throws -> GAEConfiguration {
         var c = try inputs.preset(GAEConfiguration.presets, default: .paper)
+        c.maskedSteps = try inputs.convention("masked_steps", default: c.maskedSteps)
+        c.rewardPlacement = try inputs.convention("placement", default: c.rewardPlacement)
+        c.whitening.variance = try inputs.convention("whiten_variance", default: c.whitening.variance)
+        c.whitening.epsilonPlacement = try inputs.convention("whiten_epsilon_placement", default: c.whitening.epsilonPlacement)
+        if let t = try inputs.bool("truncation_as_termination") { c.truncationAsTermination = t }
+        if let w = try inputs.bool("whiten") { c.whiten = w }
+        if let s = try inputs.bool("whiten_shift_mean") { c.whitening.shiftMean = s }
         if let g = try inputs.number("gamma") { c.gamma = g }
         if let l = try inputs.number("lambda") { c.lambda = l }
-        c.maskedSteps = try inputs.convention("masked_steps", default: c.maskedSteps)
-        if let t = try inputs.bool("truncation_as_termination") { c.truncationAsTermination = t }
-        if let w = try inputs.bool("whiten") { c.whitening = w ? (c.whitening ?? MaskedStandardization()) : nil }
-        if var w = c.whitening {
-            w.variance = try inputs.convention("whiten_variance", default: w.variance)
-            if let e = try inputs.number("whiten_epsilon") { w.epsilon = e }
-            w.epsilonPlacement = try inputs.convention("whiten_epsilon_placement", default: w.epsilonPlacement)
-            if let s = try inputs.bool("whiten_shift_mean") { w.shiftMean = s }
-            c.whitening = w
-        }
-        try c.validate()
+        if let e = try inputs.number("whiten_epsilon") { c.whitening.epsilon = e }
         return c
     }
 
-    /// The batch after reward placement, and where each sequence reward went.
-    private func batch<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> (GAEBatch<T>, [Int?]?) {
+    /// The batch after reward placement (GAE-1), and where each sequence reward went.
+    private func batch<T: Scalar>(_ inputs: GoldenInputs, _ c: GAEConfiguration, as: T.Type) throws -> (GAEBatch<T>, [Int?]?) {
         let values: Tensor<T> = try inputs.tensor("values")
+        let scores: Tensor<T>? = try inputs.optionalTensor("sequence_rewards")
+        guard inputs.contains("rewards") || scores != nil else { throw InputError.missingInput(argument: "rewards") }
         var rewards: Tensor<T> = try inputs.optionalTensor("rewards") ?? Tensor(shape: values.shape)
         var mask: Tensor<T>? = try inputs.optionalTensor("mask")
         var positions: [Int?]?
-        if let scores: Tensor<T> = try inputs.optionalTensor("sequence_rewards") {
+        if let scores, values.rank == 2 {
             let m = mask ?? Tensor(shape: values.shape, repeating: 1)
+            try requireShape(m, values.shape, "mask")
             try requireShape(rewards, values.shape, "rewards")
+            try requireShape(scores, [values.shape[0]], "sequence_rewards")
             try requireBinary(m, "mask")
-            let placed = try placeSequenceRewards(scores, rewards: rewards, mask: m,
-                                                  placement: inputs.convention("placement", default: .lastToken))
+            let placed = try placeSequenceRewards(scores, rewards: rewards, mask: m, placement: c.rewardPlacement)
             rewards = placed.rewards
             mask = placed.mask
             positions = placed.positions
-        } else if inputs.contains("placement") {
-            _ = try inputs.convention("placement", default: RewardPlacement.lastToken)
         }
         let batch = try GAEBatch(rewards: rewards, values: values, mask: mask,
                                  terminated: inputs.optionalTensor("terminated"),
                                  truncated: inputs.optionalTensor("truncated"),
                                  truncationValues: inputs.optionalTensor("truncation_values"),
                                  lastValues: inputs.optionalTensor("last_values"))
+        try c.validate()
+        try requireTruncationValues(inputs, batch, c)
         return (batch, positions)
     }
 
     public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
         let c = try configuration(inputs)
-        let (b, _) = try batch(inputs, as: T.self)
-        try requireTruncationValues(inputs, b, c)
+        let (b, _) = try batch(inputs, c, as: T.self)
         let result = try generalizedAdvantageEstimates(b, configuration: c)
         var out: Outputs = ["advantages": OutputValue(result.advantages), "returns": OutputValue(result.returns)]
         if let w = result.whitenedAdvantages { out["whitened_advantages"] = OutputValue(w) }
@@ -64,15 +65,17 @@ public struct GAEEvaluator: SpecEvaluator {
 
     /// Truncation with bootstrapping needs the values of the truncated episodes' final observations.
     private func requireTruncationValues<T: Scalar>(_ inputs: GoldenInputs, _ b: GAEBatch<T>, _ c: GAEConfiguration) throws {
-        if !c.truncationAsTermination, !inputs.contains("truncation_values"),
-           zip(b.truncated.elements, b.mask.elements).contains(where: { $0 != 0 && $1 != 0 }) {
+        let needsBootstrap = b.truncated.elements.indices.contains {
+            b.truncated.elements[$0] != 0 && b.mask.elements[$0] != 0 && b.terminated.elements[$0] == 0
+        }
+        if !c.truncationAsTermination, !inputs.contains("truncation_values"), needsBootstrap {
             throw InputError.missingInput(argument: "truncation_values")
         }
     }
 
     public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
         let c = try configuration(inputs)
-        let (b, positions) = try batch(inputs, as: Double.self)
+        let (b, positions) = try batch(inputs, c, as: Double.self)
         let g = try generalizedAdvantageEstimatesBackward(
             b, configuration: c, advantagesGradient: cotangents["advantages"],
             returnsGradient: cotangents["returns"], whitenedGradient: cotangents["whitened_advantages"])

@@ -2,7 +2,7 @@
 /// says what is wrong with it in one line; `kind` is the language-neutral name golden files use
 /// (`expected: {"error": "<kind>"}`, see GoldenData/README.md).
 public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// `argument` has shape `actual` where `expected` was required.
+    /// `argument` has shape `actual` where `expected` was required (−1 marks an extent of any size).
     case shapeMismatch(argument: String, expected: [Int], actual: [Int])
     /// `argument` holds NaN or an infinity at `index` where only finite values are allowed.
     case nonFinite(argument: String, index: [Int])
@@ -39,7 +39,7 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .shapeMismatch(let a, let e, let s):
-            "\(a): shape \(s) does not match the required shape \(e)"
+            "\(a): shape \(s) does not match the required shape [\(e.map { $0 < 0 ? "any" : String($0) }.joined(separator: ", "))]"
         case .nonFinite(let a, let i):
             "\(a): non-finite value at index \(i)"
         case .outOfRange(let a, let v, let r):
