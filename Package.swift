@@ -20,7 +20,7 @@ let package = Package(
         // Scalars, dense tensors, BLAS/LAPACK/PNG wrappers, seeded RNG.
         .target(name: "Tensor", dependencies: ["CBLAS", "CLAPACKE", "CPNG"]),
         // One file per Spec: pure forward functions with hand-derived backward passes.
-        .target(name: "RLAlgorithms", dependencies: ["Tensor"]),
+        .target(name: "RLAlgorithms", dependencies: ["Tensor"], resources: [.copy("Resources")]),
         // Golden-file format, JSON, tolerance comparison, finite-difference gradient checks.
         .target(name: "Verification", dependencies: ["Tensor"]),
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
