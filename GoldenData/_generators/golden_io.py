@@ -83,6 +83,14 @@ def generator_source(program: str, description: str = "") -> dict:
     return src
 
 
+def _validate(doc: dict) -> None:
+    """Checks a document against GoldenData/schema.json before it is written."""
+    import jsonschema  # pinned in requirements.txt
+    with open(os.path.join(ROOT, "schema.json"), encoding="utf-8") as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator(schema).validate(json.loads(json.dumps(_jsonable(doc), allow_nan=False)))
+
+
 def write_file(spec: str, group: str, description: str, source: dict, cases: list[dict],
                default_tolerance: dict | None = None) -> str:
     """Writes GoldenData/<spec>/<group>.json and returns its path. Case ids must be unique."""
@@ -92,6 +100,7 @@ def write_file(spec: str, group: str, description: str, source: dict, cases: lis
     doc = {"format": FORMAT, "version": VERSION, "spec": spec, "description": description,
            "source": source, "default_tolerance": default_tolerance or tolerance(),
            "cases": cases}
+    _validate(doc)
     folder = os.path.join(ROOT, spec)
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"{group}.json")
