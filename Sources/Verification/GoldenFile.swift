@@ -58,7 +58,12 @@ public struct GoldenCase: Sendable, CustomStringConvertible {
         if case .string(let kind)? = expected["error"], flags.contains("error") { return kind }
         return nil
     }
-    public var isDifferentiableEverywhere: Bool { !flags.contains("nondifferentiable") }
+    /// Flags under which central differences cannot check the golden gradient (GoldenData/README.md):
+    /// the case sits on a kink, the Spec holds a path constant, or the step leaves a tiny region.
+    public static let finiteDifferenceExemptions: Set<String> = ["nondifferentiable", "stop_gradient", "fd_step_leaves_region"]
+
+    /// Whether central differences can check this case's gradient.
+    public var isFiniteDifferenceCheckable: Bool { flags.isDisjoint(with: Self.finiteDifferenceExemptions) }
     public var description: String { id }
 }
 
