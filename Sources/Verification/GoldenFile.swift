@@ -59,8 +59,9 @@ public struct GoldenCase: Sendable, CustomStringConvertible {
         return nil
     }
     /// Flags under which central differences cannot check the golden gradient (GoldenData/README.md):
-    /// the case sits on a kink, the Spec holds a path constant, or the step leaves a tiny region.
-    public static let finiteDifferenceExemptions: Set<String> = ["nondifferentiable", "stop_gradient", "fd_step_leaves_region"]
+    /// the case sits on a kink, the Spec holds a path constant, the gradient is a defined surrogate
+    /// (straight-through), or the step leaves a tiny region.
+    public static let finiteDifferenceExemptions: Set<String> = ["nondifferentiable", "stop_gradient", "surrogate_gradient", "fd_step_leaves_region"]
 
     /// Whether central differences can check this case's gradient.
     public var isFiniteDifferenceCheckable: Bool { flags.isDisjoint(with: Self.finiteDifferenceExemptions) }
