@@ -32,15 +32,10 @@ public struct GoldenLibrary: Sendable {
         FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("README.md"))
     }
 
-    /// Names of the Spec folders, sorted.
+    /// Names of the Spec folders (those holding at least one JSON file), sorted.
     public func specNames() -> [String] {
         let items = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return items.filter { name in
-            var isDir: ObjCBool = false
-            return !name.hasPrefix("_") && !name.hasPrefix(".")
-                && FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name), isDirectory: &isDir)
-                && isDir.boolValue
-        }.sorted()
+        return items.filter { !$0.hasPrefix("_") && !$0.hasPrefix(".") && !filePaths(spec: $0).isEmpty }.sorted()
     }
 
     /// Paths of the JSON files of one Spec, sorted.

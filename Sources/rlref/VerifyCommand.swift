@@ -28,6 +28,9 @@ struct VerifyCommand: ParsableCommand {
             }
             specs = [spec]
         }
+        guard !library.specNames().isEmpty else {
+            throw CLIError("\(library.directory): no golden files (expected <Spec>/*.json folders)")
+        }
         var summaries: [SpecSummary] = []
         for name in specs {
             summaries.append(try SpecSummary.run(spec: name, library: library))
