@@ -296,7 +296,7 @@ def returns_cases(rng):
          "sim": 3.1, "ref": -2.2}, flags=["default_lists"]))
     # multi-token words: 'image' = im|age, 'sweatshirt' = sweat|shirt, 'Sweatshirt.' = Sweat|shirt|.
     cases.append(ok_case(
-        rng, "multi-token-words", "VLRMReturns-2",
+        rng, "multi-token-words", "VLRMReturns-3",
         "Words spanning several tokens: 'image' (2 tokens) inside the bad phrase 'an image of' makes both "
         "tokens bad; the repeated word 'Sweatshirt.' (normalised 'sweatshirt', 3 tokens) makes all three "
         "tokens repeat = 1, so the repeat penalty of a word scales with its token count (as Equation 1 is "

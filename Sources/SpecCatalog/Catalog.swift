@@ -5,6 +5,9 @@ import Verification
 public enum Catalog {
     public static let evaluators: [any SpecEvaluator] = [
         GAEEvaluator(),
+        VLRMReturnsEvaluator(),
+        RetrievalMetricsEvaluator(),
+        VLRMRSScoreEvaluator(),
     ]
 
     /// The evaluator for a Spec name, or nil.

@@ -138,7 +138,7 @@ private struct VLRMRSForward<T: Scalar> {
         textSoftmax = (scale * similarity).logSoftmaxLastAxis().map(T.exp)
         imageSoftmaxT = (scale * textUnit.matmul(imageUnit, transposeOther: true)).logSoftmaxLastAxis().map(T.exp)
         var d = Tensor<T>(shape: [n])
-        for k in 0..<n { d[k] = imageSoftmaxT[k, k] * textSoftmax[k, k] }
+        for k in 0..<n { d.elements[k] = imageSoftmaxT.elements[k * n + k] * textSoftmax.elements[k * n + k] }
         self.d = d
         isDegenerate = n == 1 || d.elements.allSatisfy { $0 == d.elements[0] }
     }
@@ -202,9 +202,11 @@ public func vlrmRSScoreBackward<T: Scalar>(
     let scale = T(configuration.logitScale)
     var gS = Tensor<T>(shape: [n, n])
     for i in 0..<n {
+        let hi = h.elements[i]
         for j in 0..<n {
-            let diagonal: T = i == j ? 2 * h[i] : 0
-            gS[i, j] = scale * (diagonal - f.imageSoftmaxT[j, i] * h[j] - f.textSoftmax[i, j] * h[i])
+            let diagonal: T = i == j ? 2 * hi : 0
+            let a = f.imageSoftmaxT.elements[j * n + i], b = f.textSoftmax.elements[i * n + j]
+            gS.elements[i * n + j] = scale * (diagonal - a * h.elements[j] - b * hi)
         }
     }
     let floor = T(configuration.normEpsilon)

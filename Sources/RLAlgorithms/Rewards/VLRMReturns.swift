@@ -178,8 +178,8 @@ public func vlrmReturns<T: Scalar>(
     let words = rules.penalizedWords(in: caption.words)
     var bad = Tensor<T>(shape: [n]), repeated = Tensor<T>(shape: [n])
     for (k, word) in caption.tokenWordIndex.enumerated() where word >= 0 {
-        if words.bad[word] { bad[k] = 1 }
-        if words.repeated[word] { repeated[k] = 1 }
+        if words.bad[word] { bad.elements[k] = 1 }
+        if words.repeated[word] { repeated.elements[k] = 1 }
     }
     let noEOS: T = caption.endsWithEOS ? 0 : 1
     let c = T(configuration.simWeight) * sim + T(configuration.refWeight) * refValue - T(configuration.noEOSValue) * noEOS
@@ -188,8 +188,8 @@ public func vlrmReturns<T: Scalar>(
     var returns = Tensor<T>(shape: [n])
     var penaltyToGo: T = 0
     for k in stride(from: n - 1, through: 0, by: -1) {
-        penaltyToGo = badWeight * bad[k] + repeatWeight * repeated[k] + gamma * penaltyToGo
-        returns[k] = weights[k] * c - penaltyToGo
+        penaltyToGo = badWeight * bad.elements[k] + repeatWeight * repeated.elements[k] + gamma * penaltyToGo
+        returns.elements[k] = weights[k] * c - penaltyToGo
     }
     return VLRMReturnsResult(bad: bad, repeated: repeated, noEOS: noEOS, returns: returns)
 }
@@ -210,7 +210,7 @@ public func vlrmReturnsBackward<T: Scalar>(
     try requireShape(returnsGradient, [n], "returns cotangent")
     let weights = configuration.terminalWeights(count: n, as: T.self)
     var weighted: T = 0
-    for k in 0..<n { weighted += returnsGradient[k] * weights[k] }
+    for k in 0..<n { weighted += returnsGradient.elements[k] * weights[k] }
     let refGradient = T(configuration.refWeight) * weighted
     var logProbGradient: Tensor<T>?
     if case .tokenLogProbabilities = ref { logProbGradient = Tensor(shape: [n], repeating: refGradient / T(n)) }
