@@ -149,11 +149,11 @@ def main() -> None:
     cases = []
     hand_src = {"kind": "hand", "reference": "Specs/ActionParsing.md rules applied by hand (see comment)"}
 
-    def add(cid, comment, inputs, expect_action, flags=None):
+    def add(cid, comment, inputs, expect_action, flags=None, eq=None):
         out = parse(inputs)
         assert out["action"] == expect_action, (cid, out, expect_action)   # hand expectation
         mode = _settings(inputs)["mode"]
-        eq = "ActionParsing-1" if mode == "paper" else "ActionParsing-2"
+        eq = eq or ("ActionParsing-1" if mode == "paper" else "ActionParsing-2")
         cases.append(case(cid, eq, comment, inputs, out, flags=(flags or []) + [mode], source=hand_src))
 
     def both(cid, comment, text, legal, paper_action, rl_action, extra=None):
@@ -246,6 +246,14 @@ def main() -> None:
          "legal actions 'a' and 'a\" b' both match at one key occurrence (each is followed by a quote): "
          "paper takes the longest; rl4vlm sees two substrings -> fallback",
          '{"action": "a" b"}', ["a", 'a" b'], 'a" b', None)
+
+    for mode in ("paper", "rl4vlm"):
+        fallback_inputs = {"text": "I am not sure which card to play.", "legal_actions": P24, "preset": mode}
+        add("fallback-candidates/" + mode,
+            "ActionParsing-3: no action in the text, so the action is drawn uniformly from `candidates`, which is "
+            "the whole legal list in its order (17 Points24 actions); the draw itself is the caller's "
+            "rng.nextInt(below: 17) and is not recorded", fallback_inputs, None, eq="ActionParsing-3")
+        assert parse(fallback_inputs)["candidates"] == P24
 
     def err(cid, comment, inputs, kind):
         cases.append(case(cid, "ActionParsing-1", comment, inputs, {"error": kind}, flags=["error"]))

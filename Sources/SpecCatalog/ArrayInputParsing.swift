@@ -18,25 +18,12 @@ extension GoldenInputs {
     }
 
     /// A matrix given as an array of equal-length rows; `[]` is the 0×0 matrix.
-    /// - Throws: `InputError.missingInput` when absent, `shapeMismatch` when the value is not an
-    ///   array of arrays of one length (a ragged or flat array), `invalidArgument` for non-numbers.
+    /// - Throws: `missingInput` when absent, `shapeMismatch` unless the value is a rank-2 array
+    ///   (ragged or flat arrays included), `invalidArgument` for non-numbers.
     func matrix<T: Scalar>(_ key: String, as type: T.Type = T.self) throws -> Tensor<T> {
-        guard contains(key), let value = object[key] else { throw InputError.missingInput(argument: key) }
-        guard case .array(let rows) = value else {
-            throw InputError.shapeMismatch(argument: key, expected: [-1, -1], actual: [])
-        }
-        var width: Int?
-        for row in rows {
-            guard case .array(let items) = row, items.count == (width ?? items.count) else {
-                throw InputError.shapeMismatch(argument: key, expected: [rows.count, width ?? -1], actual: [])
-            }
-            width = items.count
-        }
-        if rows.isEmpty { return Tensor(shape: [0, 0]) }
-        let matrix = try JSONValue.tensor(from: value, argument: key, as: T.self)
-        guard matrix.rank == 2 else {
-            throw InputError.shapeMismatch(argument: key, expected: [rows.count, width ?? -1], actual: matrix.shape)
-        }
-        return matrix
+        let t: Tensor<T> = try tensor(key)
+        if t.shape == [0] { return Tensor(shape: [0, 0]) }
+        guard t.rank == 2 else { throw InputError.shapeMismatch(argument: key, expected: [-1, -1], actual: t.shape) }
+        return t
     }
 }

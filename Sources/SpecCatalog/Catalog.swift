@@ -8,6 +8,10 @@ public enum Catalog {
         VLRMReturnsEvaluator(),
         RetrievalMetricsEvaluator(),
         VLRMRSScoreEvaluator(),
+        TextNormalizationEvaluator(),
+        VQARewardEvaluator(),
+        SimilarityRewardEvaluator(),
+        ActionParsingEvaluator(),
     ]
 
     /// The evaluator for a Spec name, or nil.

@@ -32,10 +32,10 @@ public struct SimilarityRewardEvaluator: SpecEvaluator {
         let (function, c) = try setup(inputs)
         switch function {
         case .cosine:
-            let a: Tensor<T> = try inputs.rectangularTensor("a"), b: Tensor<T> = try inputs.rectangularTensor("b")
+            let a: Tensor<T> = try inputs.tensor("a"), b: Tensor<T> = try inputs.tensor("b")
             return ["cosine": OutputValue(try cosineSimilarity(a, b, configuration: c))]
         case .monteCarlo:
-            let estimate = try monteCarloRewardEstimate(try inputs.rectangularTensor("draws", as: T.self),
+            let estimate = try monteCarloRewardEstimate(try inputs.tensor("draws", as: T.self),
                                                         variance: c.varianceEstimator)
             return ["mean": OutputValue(estimate.mean), "variance": OutputValue(estimate.variance)]
         }
@@ -45,12 +45,12 @@ public struct SimilarityRewardEvaluator: SpecEvaluator {
         let (function, c) = try setup(inputs)
         switch function {
         case .cosine:
-            let a: Tensor<Double> = try inputs.rectangularTensor("a"), b: Tensor<Double> = try inputs.rectangularTensor("b")
+            let a: Tensor<Double> = try inputs.tensor("a"), b: Tensor<Double> = try inputs.tensor("b")
             let g = cotangents["cosine"] ?? Tensor(shape: [a.shape.first ?? 0])
             let grads = try cosineSimilarityBackward(a, b, configuration: c, cosineGradient: g)
             return ["a": grads.a, "b": grads.b]
         case .monteCarlo:
-            let draws: Tensor<Double> = try inputs.rectangularTensor("draws")
+            let draws: Tensor<Double> = try inputs.tensor("draws")
             return ["draws": try monteCarloRewardEstimateBackward(draws, variance: c.varianceEstimator,
                                                                   meanGradient: cotangents["mean"],
                                                                   varianceGradient: cotangents["variance"])]

@@ -55,7 +55,8 @@ public struct ComparisonReport: Sendable, CustomStringConvertible {
 public func compare(expected: JSONValue, actual: JSONValue, tolerance: Tolerance, path: String) -> ComparisonReport {
     var report = ComparisonReport()
     switch (expected, actual) {
-    case (.string(let e), .string(let a)) where e == a:
+    case (.string(let e), .string(let a)) where e.unicodeScalars.elementsEqual(a.unicodeScalars):
+        // Scalar by scalar: Swift's String == would equate canonically equivalent texts.
         report.comparedElements = 1
     case (.bool(let e), .bool(let a)):
         report.comparedElements = 1

@@ -94,7 +94,8 @@ public struct GoldenInputs: Sendable {
 
 extension JSONValue {
     /// A nested array of numbers as a tensor; the nesting gives the shape. Booleans count as 0/1.
-    /// - Throws: `InputError.invalidArgument` for ragged arrays or non-numbers (with the index).
+    /// - Throws: `InputError.shapeMismatch` for ragged arrays (naming the first sub-array whose
+    ///   extent differs), `invalidArgument` for non-numbers (with the index).
     public static func tensor<T: Scalar>(from value: JSONValue, argument: String, as: T.Type = T.self) throws -> Tensor<T> {
         var shape: [Int] = []
         var probe = value
@@ -117,9 +118,11 @@ extension JSONValue {
                 }
                 return
             }
-            guard case .array(let items) = v, items.count == shape[depth] else {
-                throw InputError.invalidArgument(argument: argument,
-                                                 reason: "ragged array: element \(index) does not have extent \(shape[depth])")
+            guard case .array(let items) = v else {
+                throw InputError.shapeMismatch(argument: "\(argument)\(index)", expected: [shape[depth]], actual: [])
+            }
+            guard items.count == shape[depth] else {
+                throw InputError.shapeMismatch(argument: "\(argument)\(index)", expected: [shape[depth]], actual: [items.count])
             }
             for (i, item) in items.enumerated() { try walk(item, depth + 1, index + [i]) }
         }

@@ -191,8 +191,12 @@ private func paperModeOccurrences(_ text: String, _ legal: LegalActions, _ c: Ac
         while j < n && t[j].properties.isWhitespace { j += 1 }
         return j
     }
+    // `Q "action" Q` starts at `i`.
+    func isQuotedKey(at i: Int) -> Bool {
+        i + 7 < n && c.quotes.contains(t[i]) && c.quotes.contains(t[i + 7]) && t[(i + 1)..<(i + 7)].elementsEqual(key)
+    }
     var hits: [Int] = []
-    for i in 0..<n where c.quotes.contains(t[i]) && i + 7 < n && c.quotes.contains(t[i + 7]) && t[(i + 1)..<(i + 7)].elementsEqual(key) {
+    for i in 0..<n where isQuotedKey(at: i) {
         var j = skipWhiteSpace(from: i + 8)
         guard j < n, t[j] == ":" else { continue }
         j = skipWhiteSpace(from: j + 1)

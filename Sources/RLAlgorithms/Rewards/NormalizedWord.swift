@@ -16,13 +16,7 @@ public struct NormalizedWord: Hashable, Sendable, CustomStringConvertible {
 
     /// `N(word)`.
     public init(_ word: String) {
-        var lowered: [Unicode.Scalar] = []
-        lowered.reserveCapacity(word.unicodeScalars.count)
-        for scalar in word.unicodeScalars {
-            for mapped in scalar.properties.lowercaseMapping.unicodeScalars {
-                lowered.append(mapped == "\u{2018}" || mapped == "\u{2019}" ? "'" : mapped)
-            }
-        }
+        let lowered = lowercasedScalars(word).map { $0 == "\u{2018}" || $0 == "\u{2019}" ? "'" : $0 }
         let start = lowered.firstIndex { !Self.isPunctuation($0) } ?? lowered.endIndex
         let end = lowered.lastIndex { !Self.isPunctuation($0) }.map { $0 + 1 } ?? start
         scalars = Array(lowered[start..<end])
