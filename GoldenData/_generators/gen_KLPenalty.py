@@ -190,7 +190,8 @@ def aggregate(x, mask, aggregation, normalizer):
     if aggregation == "seq_mean_token_sum":
         return jnp.sum(x * m) / x.shape[0]
     if aggregation == "constant_normalizer":
-        return jnp.sum(x * m) / normalizer
+        # as PPOPolicyLoss-4 (Dr. GRPO): sum / (B * L) with L = normalizer
+        return jnp.sum(x * m) / (x.shape[0] * normalizer)
     raise GoldenError("invalid_argument")
 
 
@@ -525,16 +526,16 @@ def estimator_cases():
         cases.append(per_token_case(
             f"{est}-random", "KLPenalty-5",
             f"{est}: value of {est[:2]}, gradient of k2 (d/dlogp = logp - ref = -logr). Straight-through: "
-            "the gradient is not the derivative of the value, so the case is flagged nondifferentiable "
+            "the gradient is not the derivative of the value, so the case is flagged surrogate_gradient "
             "(skip the finite-difference check, compare the stated gradient).",
             {"log_probs": lp, "ref_log_probs": ref, "mask": mask, "estimator": est}, seed=24,
-            flags=["nondifferentiable", "straight_through"]))
+            flags=["surrogate_gradient", "straight_through"]))
     cases.append(per_token_case(
         "k3-plus-verl-clamped", "KLPenalty-5",
         "k3_plus under the verl clamps: the value is clamped at 10 but the k2 gradient -logr is not "
         "(verl's straight-through uses the unclamped 0.5*(logp - ref)^2).",
         {"log_probs": lp10, "ref_log_probs": ref10, "preset": "verl", "estimator": "k3_plus"}, seed=25,
-        flags=["nondifferentiable", "straight_through"]))
+        flags=["surrogate_gradient", "straight_through"]))
     # --- errors ---
     ev = lambda inp: eval_per_token(inp, cot_seed=0)
     cases += [
@@ -638,17 +639,18 @@ def loss_cases():
     def lc(id, comment, inputs, flags=None):
         out, cot, g = eval_loss(inputs)
         if inputs.get("estimator", "").endswith("_plus"):
-            flags = ["nondifferentiable", "straight_through"]
-            comment += " Straight-through gradient: finite-difference check skipped (nondifferentiable flag)."
+            flags = ["surrogate_gradient", "straight_through"]
+            comment += " Straight-through gradient: finite-difference check skipped (surrogate_gradient flag)."
         return case(id, "KLPenalty-7", comment, inputs, out, flags=flags, cotangents=cot, gradients=g)
 
     for agg in AGGREGATIONS:
         inp = {"log_probs": lp, "ref_log_probs": ref, "mask": mask, "estimator": "k3", "kl_coef": 0.04,
                "aggregation": agg}
         if agg == "constant_normalizer":
-            inp["normalizer"] = 24.0
+            inp["normalizer"] = 6.0
         cases.append(lc(f"k3-{agg}", f"beta * {agg}(k3) with a ragged mask (lengths 6,1,4,3)"
-                        + ("; normalizer = B*T = 24 (Dr. GRPO style)." if agg == "constant_normalizer" else "."),
+                        + ("; normalizer L = T = 6 (Dr. GRPO's L_max): sum / (B*L) = sum / 24."
+                           if agg == "constant_normalizer" else "."),
                         inp))
     for est in ("k1", "k2", "k3_plus"):
         cases.append(lc(f"{est}-seq-mean-token-mean", f"{est} in the loss, seq_mean_token_mean.",
@@ -661,7 +663,7 @@ def loss_cases():
         inp = {"log_probs": lp, "ref_log_probs": ref, "mask": zero, "estimator": "k3", "kl_coef": 0.1,
                "aggregation": agg}
         if agg == "constant_normalizer":
-            inp["normalizer"] = 24.0
+            inp["normalizer"] = 6.0
         cases.append(lc(f"all-masked-{agg}", "No valid token: loss 0 and gradient 0 (a mean over nothing "
                         "is defined as 0, never 0/0).", inp))
     row0 = mask.copy()
@@ -770,21 +772,42 @@ def enumeration_cases():
     return cases
 
 
+FORMS = ("per_token", "reward", "loss", "controller", "exact_enumeration")
+
+
+def with_form(form, cases):
+    """Puts the dispatch key "form" first in every case's inputs (Spec, "Golden inputs and outputs"):
+    an evaluator does not see a case's equation id, so each case names the form it exercises."""
+    assert form in FORMS
+    for c in cases:
+        c["inputs"] = {"form": form, **c["inputs"]}
+    return cases
+
+
+def form_cases():
+    """An unknown form is an invalid argument (checked before anything else)."""
+    inputs = {"form": "kl_loss", "log_probs": [[-1.0]], "ref_log_probs": [[-1.5]]}
+    assert inputs["form"] not in FORMS
+    return [case("error-unknown-form", "KLPenalty-1", "form 'kl_loss' does not exist (per_token, reward, "
+                 "loss, controller, exact_enumeration).", inputs, {"error": "invalid_argument"}, flags=["error"])]
+
+
 def main():
     src = generator_source(PROGRAM, "float64 NumPy/JAX reference; gradients by jax.vjp with where-based "
                                     "clamps (pass-through at a bound), checked against the hand formula.")
     write_file(SPEC, "estimators", "Per-token KL estimators k1, k2, k3, clamps and straight-through variants "
-               "(KLPenalty-1..5): output kl [B,T], gradient w.r.t. log_probs.", src, estimator_cases())
+               "(KLPenalty-1..5): output kl [B,T], gradient w.r.t. log_probs.", src,
+               with_form("per_token", estimator_cases()) + form_cases())
     write_file(SPEC, "reward", "KL as a per-token reward penalty plus the score on the last valid token "
-               "(KLPenalty-6); rewards are data, not differentiated.", src, reward_cases())
+               "(KLPenalty-6); rewards are data, not differentiated.", src, with_form("reward", reward_cases()))
     write_file(SPEC, "loss", "KL as a loss term beta*aggregate(kl) (KLPenalty-7), gradient w.r.t. log_probs.",
-               src, loss_cases())
+               src, with_form("loss", loss_cases()))
     write_file(SPEC, "controller", "Adaptive KL controller (KLPenalty-8), hand-computed.", src,
-               controller_cases())
+               with_form("controller", controller_cases()))
     write_file(SPEC, "exact_enumeration", "Exact enumeration over all sequences of a tiny autoregressive "
                "softmax policy (KLPenalty-9): KL, its gradient, and for each estimator its expectation, pathwise "
                "(loss-form) gradient, score-function (reward-form) gradient and their sum.", src,
-               enumeration_cases())
+               with_form("exact_enumeration", enumeration_cases()))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import Verification
 public enum Catalog {
     public static let evaluators: [any SpecEvaluator] = [
         GAEEvaluator(),
+        KLPenaltyEvaluator(),
         VLRMReturnsEvaluator(),
         RetrievalMetricsEvaluator(),
         VLRMRSScoreEvaluator(),
