@@ -531,6 +531,19 @@ def edge_cases() -> list:
         "No `mask` key: every position is real (n = B*T = 6)." + STOPGRAD_NOTE,
         {"logits": logits, "tokens": tokens, "values": values, "returns": returns},
         cot={"policy_loss": -0.7, "value_loss": 0.3}, expect_fd=False))
+    # the advantage itself (VLRMA2C-3): R - V on real tokens, exactly 0 on padding whatever R and V hold there
+    pad_values = np.array([[0.5, -0.25, 3.0], [1.0, 0.0, -2.0]])
+    pad_returns = np.array([[1.0, 0.5, -7.0], [0.75, 0.0, 5.0]])
+    cases.append(make_case(
+        "advantages-zero-on-padding", "VLRMA2C-3",
+        "Hand: A = m*(R - V) = [[0.5, 0.75, 0], [-0.25, 0, 0]] (binary fractions, exact in float32); the padded "
+        "column holds R - V = -10 and 7, which must not leak into A, M or the losses. Value loss (token mean over "
+        "n = 4) = (0.25 + 0.5625 + 0.0625 + 0)/4 = 0.21875. Cotangent on the value loss only (policy 0), so "
+        "finite differences check the values gradient -2 w (R - V) = [[-0.25, -0.375, 0], [0.125, 0, 0]].",
+        {"log_probs": [[-0.5, -1.25, -0.75], [-2.0, -0.125, -1.0]], "values": pad_values, "returns": pad_returns,
+         "mask": [[1, 1, 0], [1, 1, 0]]},
+        cot={"policy_loss": 0.0, "value_loss": 1.0},
+        source={"kind": "hand", "reference": "Specs/VLRMA2C.md, VLRMA2C-2 and VLRMA2C-3"}))
     return cases
 
 

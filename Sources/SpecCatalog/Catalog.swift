@@ -6,6 +6,10 @@ public enum Catalog {
     public static let evaluators: [any SpecEvaluator] = [
         GAEEvaluator(),
         KLPenaltyEvaluator(),
+        TokenLogProbsEvaluator(),
+        VLRMA2CEvaluator(),
+        CoTLogProbEvaluator(),
+        OptimizersEvaluator(),
         VLRMReturnsEvaluator(),
         RetrievalMetricsEvaluator(),
         VLRMRSScoreEvaluator(),
