@@ -46,6 +46,8 @@ PRESETS = {
     "openRLHF": {"std": "unbiased", "epsilon": 1e-9, "log_ratio_clamp": 20.0, "kl_estimator": "k1",
                  "kl_clamp": 10.0, "aggregation": "token_mean"},
 }
+# The `form` input key selects the equation group (the evaluator sees inputs only).
+FORMS = {"GRPO-1": "advantages", "GRPO-2": "clipped", "GRPO-3": "seed_literal", "GRPO-4": "corrected"}
 ENUMS = {"std": ("population", "unbiased"), "epsilon_placement": ("outside", "inside", "variance_floor"),
          "scale": ("group", "batch", "none"), "singleton_group": ("zero", "mean_zero_std_one"),
          "kl_estimator": ESTIMATORS, "aggregation": AGGREGATIONS}
@@ -228,7 +230,7 @@ def aggregate(x, m, aggregation, normalizer):
         return jnp.sum(row) / x.shape[0]
     if aggregation == "seq_mean_token_sum":
         return jnp.sum(x * m) / x.shape[0]
-    return jnp.sum(x * m) / normalizer
+    return jnp.sum(x * m) / (x.shape[0] * normalizer)  # shared definition: sum / (B * L), PPOPolicyLoss-4
 
 
 # ------------------------------------------------------------------------------------------
@@ -375,7 +377,13 @@ def eval_corrected(inputs):
 # ------------------------------------------------------------------------------------------
 # Cases
 # ------------------------------------------------------------------------------------------
+def with_form(equation, inputs):
+    """The case's inputs with the `form` key of its equation group first."""
+    return {"form": FORMS[equation], **inputs}
+
+
 def err_case(id, equation, comment, inputs, kind, evaluator):
+    inputs = with_form(equation, inputs)
     try:
         evaluator(inputs)
     except GoldenError as e:
@@ -394,6 +402,7 @@ def advantage_cases():
     cases = []
 
     def ac(id, comment, inputs, flags=None, source=None, tol=None):
+        inputs = with_form("GRPO-1", inputs)
         return case(id, "GRPO-1", comment, inputs, eval_advantages(inputs), flags=flags, source=source, tol=tol)
 
     s8 = np.round(rng.uniform(0, 1, 8), 4)
@@ -483,6 +492,7 @@ def clipped_cases():
     cases = []
 
     def cc(id, comment, inputs, flags=None, check=None):
+        inputs = with_form("GRPO-2", inputs)
         out, cot, g = eval_clipped(inputs)
         if check is not None:
             check(out, g)
@@ -497,7 +507,7 @@ def clipped_cases():
     on = {"log_probs": lp, "old_log_probs": lp, "advantages": A, "mask": mask}
     out, _, _ = eval_clipped(dict(on, aggregation="seq_mean_token_mean"))
     assert abs(out["loss"]) < 1e-15
-    no_old = {"log_probs": lp, "advantages": A, "mask": mask, "aggregation": "token_mean"}
+    no_old = with_form("GRPO-2", {"log_probs": lp, "advantages": A, "mask": mask, "aggregation": "token_mean"})
     out_no_old, _, _ = eval_clipped(no_old)
     cases.append(case("old-log-probs-absent", "GRPO-2", "old_log_probs omitted: it defaults to a detached copy "
                       "of log_probs (ratio 1). Values only: a finite-difference check cannot see the stop-gradient; "
@@ -517,17 +527,18 @@ def clipped_cases():
     cases.append(cc("asymmetric-clip-higher", "clip_epsilon_low 0.2, clip_epsilon_high 0.28 (DAPO clip-higher).",
                     dict(off, clip_epsilon_low=0.2, clip_epsilon_high=0.28)))
     cases.append(cc("seq-mean-token-sum", "aggregation seq_mean_token_sum.", dict(off, aggregation="seq_mean_token_sum")))
-    cases.append(cc("constant-normalizer", "aggregation constant_normalizer with normalizer B*T_max = 24 "
-                    "(TRL dr_grpo).", dict(off, aggregation="constant_normalizer", normalizer=24.0)))
+    cases.append(cc("constant-normalizer", "aggregation constant_normalizer with normalizer T_max = 6: "
+                    "loss = sum(m*l) / (B*6) (TRL dr_grpo; the PPOPolicyLoss-4 definition).",
+                    dict(off, aggregation="constant_normalizer", normalizer=6.0)))
     ref = lp + rng.normal(0, 0.4, (B, T))
     cases.append(cc("kl-k3-inside-aggregation", "beta 0.04 * k3 added per token INSIDE the "
                     "seq_mean_token_mean (TRL/verl placement).",
                     dict(off, ref_log_probs=ref, kl_coef=0.04)))
     cases.append(cc("kl-k3-plus", "beta 0.1 with k3_plus (value k3, gradient of k2). Straight-through: the "
                     "gradient is by definition not the derivative of the value, so the case is flagged "
-                    "nondifferentiable to skip the finite-difference check.",
+                    "surrogate_gradient to skip the finite-difference check.",
                     dict(off, ref_log_probs=ref, kl_coef=0.1, kl_estimator="k3_plus"),
-                    flags=["nondifferentiable", "straight_through"]))
+                    flags=["surrogate_gradient", "straight_through"]))
     # verl preset: dual clip on a negative-advantage token with ratio > 3
     old_v = old.copy()
     old_v[1, 0] = lp[1, 0] - 1.5   # ratio e^1.5 = 4.48 > 3, A = -0.7 -> capped at 0.7*3
@@ -566,16 +577,16 @@ def clipped_cases():
                     "PyTorch's max/clamp tie rules also give); checked against -A_i/(B*n_i).",
                     {"log_probs": lp, "old_log_probs": lp, "advantages": Amix, "mask": mask, "clip_epsilon": 0.0},
                     flags=["nondifferentiable"], check=kink_check))
-    # near the kinks: ratio = 1.2*e^{+-1e-5}, 0.8*e^{+-1e-5}
-    d = 1e-5
+    # near the kinks: ratio = 1.2*e^{+-5e-6}, 0.8*e^{+-5e-6} (5e-6 > 2 finite-difference steps of 1e-6)
+    d = 5e-6
     lp_n = np.full((2, 4), -1.0)
     old_n = lp_n - np.log(np.array([[1.2, 1.2, 0.8, 0.8], [1.2, 1.2, 0.8, 0.8]])) \
         - np.array([[d, -d, d, -d], [d, -d, d, -d]])
-    cases.append(cc("near-clip-bounds", "ratios 1e-5 (in log) inside and outside both clip bounds for A > 0 "
+    cases.append(cc("near-clip-bounds", "ratios 5e-6 (in log) inside and outside both clip bounds for A > 0 "
                     "(row 0) and A < 0 (row 1): outside the band on the side that binds, gradient 0.",
                     {"log_probs": lp_n, "old_log_probs": old_n, "advantages": [0.8, -0.6], "aggregation": "token_mean"}))
     old_d = np.full((1, 2), -1.0) - np.log(3.0) - np.array([[d, -d]])
-    cases.append(cc("near-dual-clip-bound", "ratio 3*e^{+-1e-5} with A = -1 and dual clip 3: just above is "
+    cases.append(cc("near-dual-clip-bound", "ratio 3*e^{+-5e-6} with A = -1 and dual clip 3: just above is "
                     "capped (gradient 0), just below keeps -A*ratio.",
                     {"log_probs": np.full((1, 2), -1.0), "old_log_probs": old_d, "advantages": [-1.0],
                      "dual_clip": 3.0, "aggregation": "token_mean"}))
@@ -625,6 +636,7 @@ def seed_literal_cases():
     cases = []
 
     def sl(id, comment, inputs, flags=None):
+        inputs = with_form("GRPO-3", inputs)
         out, cot, g = eval_seed_literal(inputs)
         assert abs(out["loss"]) < 1e-14, out["loss"]
         if "log_probs" in g:
@@ -632,6 +644,7 @@ def seed_literal_cases():
         return case(id, "GRPO-3", comment, inputs, out, flags=flags, cotangents=cot, gradients=g)
 
     def co(id, comment, inputs, flags=None):
+        inputs = with_form("GRPO-4", inputs)
         out, cot, g = eval_corrected(inputs)
         return case(id, "GRPO-4", comment, inputs, out, flags=flags, cotangents=cot, gradients=g)
 
@@ -670,8 +683,8 @@ def seed_literal_cases():
     # relation: GRPO-4 gradient == GRPO-2 on-policy, beta 0, seq_mean_token_mean gradient
     out4, _, g4 = eval_corrected({"scores": scores, "log_probs": lp, "mask": mask})
     A = out4["normalized_rewards"]
-    in2 = {"log_probs": lp, "old_log_probs": lp, "advantages": A, "mask": mask,
-           "aggregation": "seq_mean_token_mean"}
+    in2 = with_form("GRPO-2", {"log_probs": lp, "old_log_probs": lp, "advantages": A, "mask": mask,
+                               "aggregation": "seq_mean_token_mean"})
     out2, cot2, g2 = eval_clipped(in2)
     assert np.allclose(g2["log_probs"], g4["log_probs"], rtol=1e-14, atol=1e-16)
     cases.append(case("clipped-on-policy-matches-corrected", "GRPO-2",

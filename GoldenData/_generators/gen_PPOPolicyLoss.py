@@ -495,6 +495,31 @@ def build_groups():
          "aggregation": "seq_mean_token_mean"},
         flags=["hand"], source={"kind": "hand", "reference": "(-2 + -4)/2 = -3"}))
 
+    # ---------------------------------------------------------------- group: diagnostics
+    diagnostics: list[dict] = []
+    dlt = np.array([[0.5, 0.5, -0.5, -0.5], [1.5, 0.5, 0.1, 2.0]])
+    diagnostics.append(make_case(
+        "diagnostics-clip-fractions", "PPOPolicyLoss-5",
+        "dual_clip 3, clip 0.2, aggregation seq_mean_token_mean (the fractions are masked token means anyway). "
+        "(log-ratio, A): (0.5, 1) outside, clip active; (0.5, -1) outside, not active (for A < 0 only the lower "
+        "bound binds); (-0.5, 1) outside, not active; (-0.5, -1) outside, active; (1.5, -0.5) ratio 4.48 > 3: "
+        "outside, dual active; (0.5, 0) outside, not active (A = 0); (0.1, 2) inside; the masked token (2, 1) "
+        "is not counted. N = 7: clip_fraction_ratio 6/7, clip_fraction_active 2/7, clip_fraction_dual 1/7.",
+        {"log_probs": -1.25 + dlt, "old_log_probs": np.full((2, 4), -1.25),
+         "advantages": [[1.0, -1.0, 1.0, -1.0], [-0.5, 0.0, 2.0, 1.0]], "mask": [[1, 1, 1, 1], [1, 1, 1, 0]],
+         "dual_clip": 3.0, "aggregation": "seq_mean_token_mean"},
+        flags=["diagnostics", "hand", "dual_clip"],
+        source={"kind": "hand", "reference": "fractions 6/7, 2/7, 1/7 counted in the comment"}))
+    dkl = np.array([[0.3, -0.2, 1.0, -1.5, 3.0]])
+    diagnostics.append(make_case(
+        "diagnostics-approx-kl", "PPOPolicyLoss-6",
+        "log_ratio_clamp 1.2, log-ratios 0.3, -0.2, 1.0, -1.5 (clamped to -1.2) and a masked 3.0: the "
+        "diagnostics see the clamped log-ratio. k1 = -(0.3 - 0.2 + 1.0 - 1.2)/4 = 0.025, "
+        "k2 = (0.09 + 0.04 + 1 + 1.44)/8 = 0.32125, k3 = mean(expm1(d) - d) over the same four.",
+        {"log_probs": -0.75 + dkl, "old_log_probs": np.full((1, 5), -0.75),
+         "advantages": [[0.5, -1.0, 0.25, 2.0, 1.0]], "mask": [[1, 1, 1, 1, 0]], "log_ratio_clamp": 1.2},
+        flags=["diagnostics", "clamp"]))
+
     # ---------------------------------------------------------------- group: errors
     errors: list[dict] = []
     base = {"log_probs": [[-1.0, -2.0]], "old_log_probs": [[-1.1, -1.9]], "advantages": [[0.5, -0.5]]}
@@ -544,7 +569,8 @@ def build_groups():
     err("empty-batch", "PPOPolicyLoss-4", "B = 0.", "empty", log_probs=[], old_log_probs=[], advantages=[])
     err("empty-time", "PPOPolicyLoss-4", "T = 0 (shape [1,0]).", "empty",
         log_probs=[[]], old_log_probs=[[]], advantages=[[]])
-    return {"clipped_surrogate": surrogate, "kinks": kinks, "aggregation": aggregation, "errors": errors}
+    return {"clipped_surrogate": surrogate, "kinks": kinks, "aggregation": aggregation,
+            "diagnostics": diagnostics, "errors": errors}
 
 
 if __name__ == "__main__":
@@ -557,5 +583,7 @@ if __name__ == "__main__":
             ("kinks", built["kinks"], "Exactly on the clip / dual-clip / clamp kinks (Spec subgradient) and 5e-6 either side."),
             ("aggregation", built["aggregation"], "The four aggregation modes on the same data, with unequal lengths and "
              "an empty row; hand examples."),
+            ("diagnostics", built["diagnostics"], "Clip fractions (ratio outside the bounds, clip active, dual "
+             "clip active) and approximate-KL estimators k1, k2, k3 on the clamped log-ratio."),
             ("errors", built["errors"], "Invalid inputs and the error kind each must raise.")):
         print("wrote", gio.write_file(SPEC, group, desc, src, cs), f"({len(cs)} cases)")

@@ -227,6 +227,17 @@ def build_groups():
         "zero-clip", "ValueLoss-2",
         "value_clip 0: Vc = V_old, loss = 1/2 max((V-R)^2, (V_old-R)^2) per token.",
         {"values": v, "old_values": vold, "returns": ret, "mask": mk, "value_clip": 0.0}, flags=["edge", "clip"]))
+    main.append(make_case(
+        "clip-fraction-masked-token-mean", "ValueLoss-4",
+        "value_clip 0.2, aggregation seq_mean_token_sum: the clip fraction is still a masked token mean. "
+        "Valid tokens (V, V_old, R): (1, 0.5, 0) unclipped error larger, not active; (1, 0.5, 2) Vc = 0.7, "
+        "1.69 > 1, active; (0.45, 0.5, 0.4) inside the band; (-0.5, 0, -1) Vc = -0.2, 0.64 > 0.25, active; "
+        "(0.2, 0.1, 0.15) inside. The masked token (3, 0, 5) would be active and is not counted: "
+        "clip_fraction = 2/5.",
+        {"values": [[1.0, 1.0, 0.45], [-0.5, 3.0, 0.2]], "old_values": [[0.5, 0.5, 0.5], [0.0, 0.0, 0.1]],
+         "returns": [[0.0, 2.0, 0.4], [-1.0, 5.0, 0.15]], "mask": [[1, 1, 1], [1, 0, 1]], "value_clip": 0.2,
+         "aggregation": "seq_mean_token_sum"},
+        flags=["hand", "clip", "mask"], source={"kind": "hand", "reference": "2 active of 5 valid tokens: 0.4"}))
 
     # ------------------------------------------------------------ group: kinks
     kinks: list[dict] = []

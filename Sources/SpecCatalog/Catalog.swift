@@ -5,8 +5,12 @@ import Verification
 public enum Catalog {
     public static let evaluators: [any SpecEvaluator] = [
         GAEEvaluator(),
-        KLPenaltyEvaluator(),
         TokenLogProbsEvaluator(),
+        PPOPolicyLossEvaluator(),
+        ValueLossEvaluator(),
+        PPOLossEvaluator(),
+        KLPenaltyEvaluator(),
+        GRPOEvaluator(),
         VLRMA2CEvaluator(),
         CoTLogProbEvaluator(),
         OptimizersEvaluator(),

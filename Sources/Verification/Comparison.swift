@@ -21,6 +21,7 @@ public struct ComparisonReport: Sendable, CustomStringConvertible {
     /// The element with the largest error relative to its allowance (nil if nothing numeric).
     public var worst: ElementMismatch?
     public var maxAbsoluteError: Double = 0
+    /// Largest |a − e|/|e| over elements with a non-zero expectation (zeros are judged by `atol`).
     public var maxRelativeError: Double = 0
     /// Structural problems: missing outputs, shape or type differences, unequal strings.
     public var structuralFailures: [String] = []
@@ -94,7 +95,7 @@ public func compare(expected: JSONValue, actual: JSONValue, tolerance: Tolerance
             report.worst = m
             if e.isFinite && a.isFinite {
                 report.maxAbsoluteError = m.absoluteError
-                report.maxRelativeError = m.relativeError.isFinite ? m.relativeError : (m.absoluteError == 0 ? 0 : .infinity)
+                report.maxRelativeError = e == 0 ? 0 : m.relativeError
             } else if !ok {
                 report.maxAbsoluteError = .infinity
                 report.maxRelativeError = .infinity

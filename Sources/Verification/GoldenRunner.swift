@@ -31,9 +31,13 @@ public struct CaseReport: Sendable, CustomStringConvertible {
         errors.isEmpty && outputs.allSatisfy { $0.report.passed } && gradientStatus != .failed
     }
 
-    /// Worst absolute / relative output errors over all precisions.
-    public var worstAbsoluteError: Double { outputs.map(\.report.maxAbsoluteError).max() ?? 0 }
-    public var worstRelativeError: Double { outputs.map(\.report.maxRelativeError).max() ?? 0 }
+    /// Worst absolute / relative output errors in one precision (0 when it did not run).
+    public func worstAbsoluteError(_ precision: Precision) -> Double {
+        outputs.filter { $0.precision == precision }.map(\.report.maxAbsoluteError).max() ?? 0
+    }
+    public func worstRelativeError(_ precision: Precision) -> Double {
+        outputs.filter { $0.precision == precision }.map(\.report.maxRelativeError).max() ?? 0
+    }
 
     public var description: String {
         if passed { return "\(location): pass" }

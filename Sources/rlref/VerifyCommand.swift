@@ -45,10 +45,12 @@ struct VerifyCommand: ParsableCommand {
     }
 
     private func printTable(_ rows: [SpecSummary]) {
-        let header = ["spec", "cases", "passed", "worst abs err", "worst rel err", "gradients", "status"]
+        let header = ["spec", "cases", "passed", "f64 abs err", "f64 rel err", "f32 abs err", "f32 rel err",
+                      "gradients", "status"]
         let body = rows.map { s in
-            [s.spec, "\(s.cases)", "\(s.passed)", format(s.worstAbsolute), format(s.worstRelative),
-             s.gradientSummary, s.status.rawValue]
+            [s.spec, "\(s.cases)", "\(s.passed)"] + Precision.allCases.flatMap {
+                [format(s.worstAbsolute[$0] ?? 0), format(s.worstRelative[$0] ?? 0)]
+            } + [s.gradientSummary, s.status.rawValue]
         }
         print(renderTable(header: header, rows: body))
         let checked = rows.filter { $0.status != .pending }
@@ -69,8 +71,9 @@ struct SpecSummary {
     var spec: String
     var cases = 0
     var passed = 0
-    var worstAbsolute = 0.0
-    var worstRelative = 0.0
+    /// Worst output errors per precision (relative errors over non-zero expectations only).
+    var worstAbsolute: [Precision: Double] = [:]
+    var worstRelative: [Precision: Double] = [:]
     var gradientCases = 0
     var gradientPassed = 0
     var status: Status = .pass
@@ -94,8 +97,10 @@ struct SpecSummary {
             let r = GoldenRunner.check(c, with: evaluator)
             s.cases += 1
             if r.passed { s.passed += 1 } else { s.failures.append(r.description) }
-            s.worstAbsolute = max(s.worstAbsolute, r.worstAbsoluteError)
-            s.worstRelative = max(s.worstRelative, r.worstRelativeError)
+            for p in Precision.allCases {
+                s.worstAbsolute[p] = max(s.worstAbsolute[p] ?? 0, r.worstAbsoluteError(p))
+                s.worstRelative[p] = max(s.worstRelative[p] ?? 0, r.worstRelativeError(p))
+            }
             if r.gradientStatus != .notApplicable {
                 s.gradientCases += 1
                 if r.gradientStatus != .failed { s.gradientPassed += 1 }
@@ -108,7 +113,8 @@ struct SpecSummary {
     var json: JSONValue {
         .object(JSONObject([
             ("spec", .string(spec)), ("cases", .number(Double(cases))), ("passed", .number(Double(passed))),
-            ("worst_abs_error", .number(worstAbsolute)), ("worst_rel_error", .number(worstRelative)),
+            ("worst_abs_error", .object(JSONObject(Precision.allCases.map { ($0.rawValue, .number(worstAbsolute[$0] ?? 0)) }))),
+            ("worst_rel_error", .object(JSONObject(Precision.allCases.map { ($0.rawValue, .number(worstRelative[$0] ?? 0)) }))),
             ("gradient_cases", .number(Double(gradientCases))), ("gradient_passed", .number(Double(gradientPassed))),
             ("status", .string(status.rawValue)), ("failures", .array(failures.map { .string($0) })),
         ]))

@@ -1,0 +1,45 @@
+import RLAlgorithms
+import Tensor
+import Verification
+
+/// Golden-file binding of Specs/PPOPolicyLoss.md (input and output keys: the Spec's "Golden inputs
+/// and outputs" section).
+public struct PPOPolicyLossEvaluator: SpecEvaluator {
+    public let spec = "PPOPolicyLoss"
+    public init() {}
+
+    /// Checks the Spec's error rules 1–3 (missing arrays, unknown preset or aggregation, missing
+    /// normalizer); the numeric parameters are checked by `PPOPolicyLossConfiguration.validate` after
+    /// the arrays.
+    private func configuration(_ inputs: GoldenInputs) throws -> PPOPolicyLossConfiguration {
+        try inputs.require("log_probs", "old_log_probs", "advantages")
+        var c = try inputs.preset(PPOPolicyLossConfiguration.presets, default: .paper)
+        c.aggregation = try inputs.aggregation(default: c.aggregation)
+        c.surrogate = try inputs.clippedSurrogate(over: c.surrogate)
+        return c
+    }
+
+    private func batch<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> PolicyTokenBatch<T> {
+        try PolicyTokenBatch(logProbs: inputs.tensor("log_probs"), oldLogProbs: inputs.tensor("old_log_probs"),
+                             advantages: inputs.tensor("advantages"), mask: inputs.optionalTensor("mask"))
+    }
+
+    public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
+        let c = try configuration(inputs)
+        let r = try ppoPolicyLoss(batch(inputs, as: T.self), configuration: c)
+        let d = r.diagnostics
+        return [
+            "loss": OutputValue(r.loss),
+            "clip_fraction_ratio": OutputValue(d.clipFractionRatio), "clip_fraction_active": OutputValue(d.clipFractionActive),
+            "clip_fraction_dual": OutputValue(d.clipFractionDual), "approx_kl_k1": OutputValue(d.approxKLK1),
+            "approx_kl_k2": OutputValue(d.approxKLK2), "approx_kl_k3": OutputValue(d.approxKLK3),
+        ]
+    }
+
+    /// ∂L/∂log_probs for a cotangent on `loss` (the diagnostics are not differentiated).
+    public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+        let c = try configuration(inputs)
+        return ["log_probs": try ppoPolicyLossBackward(batch(inputs, as: Double.self), configuration: c,
+                                                        lossGradient: scalarCotangent(cotangents, "loss"))]
+    }
+}

@@ -1,0 +1,39 @@
+import RLAlgorithms
+import Tensor
+import Verification
+
+/// Golden-file binding of Specs/ValueLoss.md (input and output keys: the Spec's "Golden inputs and
+/// outputs" section).
+public struct ValueLossEvaluator: SpecEvaluator {
+    public let spec = "ValueLoss"
+    public init() {}
+
+    /// Checks the Spec's error rules 1–3 (missing arrays, unknown preset or aggregation, missing
+    /// `old_values` or normalizer); the numeric parameters are checked after the arrays.
+    private func configuration(_ inputs: GoldenInputs) throws -> ValueLossConfiguration {
+        try inputs.require("values", "returns")
+        var c = try inputs.preset(ValueLossConfiguration.presets, default: .paper)
+        c.aggregation = try inputs.aggregation(default: c.aggregation)
+        c.valueClip = try inputs.nullableNumber("value_clip", default: c.valueClip)
+        if c.valueClip != nil { try inputs.require("old_values") }
+        return c
+    }
+
+    private func batch<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> ValueTokenBatch<T> {
+        try ValueTokenBatch(values: inputs.tensor("values"), oldValues: inputs.optionalTensor("old_values"),
+                            returns: inputs.tensor("returns"), mask: inputs.optionalTensor("mask"))
+    }
+
+    public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
+        let c = try configuration(inputs)
+        let r = try valueLoss(batch(inputs, as: T.self), configuration: c)
+        return ["loss": OutputValue(r.loss), "clip_fraction": OutputValue(r.clipFraction)]
+    }
+
+    /// ∂L/∂values for a cotangent on `loss` (the clip fraction is not differentiated).
+    public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+        let c = try configuration(inputs)
+        return ["values": try valueLossBackward(batch(inputs, as: Double.self), configuration: c,
+                                                 lossGradient: scalarCotangent(cotangents, "loss"))]
+    }
+}
