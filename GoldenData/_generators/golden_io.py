@@ -10,7 +10,6 @@ import json
 import math
 import os
 import platform
-import sys
 from typing import Any
 
 import numpy as np
@@ -73,10 +72,15 @@ def case(id: str, equation: str, comment: str, inputs: dict, expected: dict, *,
 
 
 def generator_source(program: str, description: str = "") -> dict:
-    """The `source` block of a generated file: program path and pinned versions."""
+    """The `source` block of a generated file: program path and pinned versions. JAX's version is
+    listed when the program itself imports JAX (read from its text, so the block does not depend on
+    what an earlier generator in the same process imported)."""
     versions = {"python": platform.python_version(), "numpy": np.__version__}
-    if "jax" in sys.modules:
-        versions["jax"] = sys.modules["jax"].__version__
+    with open(os.path.join(os.path.dirname(ROOT), program), encoding="utf-8") as f:
+        uses_jax = "import jax" in f.read()
+    if uses_jax:
+        import jax
+        versions["jax"] = jax.__version__
     src = {"kind": "generator", "program": program, "versions": versions}
     if description:
         src["description"] = description
