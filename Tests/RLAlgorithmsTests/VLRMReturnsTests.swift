@@ -49,6 +49,21 @@ struct VLRMReturnsTests {
         return try VLRMCaption(words: text, tokenWordIndex: Array(0..<words) + [-1], endsWithEOS: true)
     }
 
+    @Test("a 10,000-word caption with two-token words: every word after its first occurrence repeats")
+    func longCaption() throws {
+        let vocabulary = (0..<50).map { "word\($0)" }       // not exempt, not bad, not a year
+        let words = (0..<10_000).map { vocabulary[$0 % vocabulary.count] }
+        let tokenWordIndex = (0..<words.count).flatMap { [$0, $0] } + [-1]
+        let caption = try VLRMCaption(words: words, tokenWordIndex: tokenWordIndex, endsWithEOS: true)
+        let result = try vlrmReturns(caption, sim: 0.5, ref: .mean(-1.0), rules: try VLRMPenaltyRules.paper())
+        #expect(result.returns.count == 20_001)
+        #expect(result.bad.sum() == 0)
+        #expect(result.repeated.sum() == Double(2 * (10_000 - vocabulary.count)))
+        // R_0 = sim + ref − noeos − (all penalties); the eos token carries sim + ref only.
+        #expect(abs(result.returns[0] - (0.5 - 1.0 - Double(2 * (10_000 - 50)))) <= 1e-9)
+        #expect(result.returns[20_000] == -0.5)
+    }
+
     @Test("γ = 1: both terminal-discount readings agree, and R_k − R_{k+1} = −pen_k", arguments: [UInt64(1), 2, 3])
     func gammaOneReadingsAgree(_ seed: UInt64) throws {
         let caption = try Self.randomCaption(seed: seed, words: 12)
