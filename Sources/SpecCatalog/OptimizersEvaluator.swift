@@ -71,7 +71,7 @@ public struct OptimizersEvaluator: SpecEvaluator {
             guard grads.shape.first != 0 else {
                 throw InputError.empty(argument: "grads", reason: "a trajectory needs at least one gradient")
             }
-            guard grads.rank == params.rank + 1 else {
+            guard Array(grads.shape.dropFirst()) == params.shape else {
                 throw InputError.shapeMismatch(argument: "grads", expected: [-1] + params.shape, actual: grads.shape)
             }
             let size = params.count
