@@ -45,10 +45,7 @@ FALLBACK_ACTION = -1.0
 BF16_MAX = (2.0 - 2.0 ** -7) * 2.0 ** 127
 
 
-class GoldenError(Exception):
-    def __init__(self, kind: str):
-        super().__init__(kind)
-        self.kind = kind
+from golden_io import SpecError as GoldenError  # noqa: E402
 
 
 def bf16(x):

@@ -53,10 +53,7 @@ ENUMS = {"std": ("population", "unbiased"), "epsilon_placement": ("outside", "in
          "kl_estimator": ESTIMATORS, "aggregation": AGGREGATIONS}
 
 
-class GoldenError(Exception):
-    def __init__(self, kind: str):
-        super().__init__(kind)
-        self.kind = kind
+from golden_io import SpecError as GoldenError  # noqa: E402
 
 
 def as_float(x):

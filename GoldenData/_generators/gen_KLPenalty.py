@@ -48,10 +48,7 @@ PRESETS = {
 }
 
 
-class GoldenError(Exception):
-    def __init__(self, kind: str):
-        super().__init__(kind)
-        self.kind = kind
+from golden_io import SpecError as GoldenError  # noqa: E402
 
 
 def clean(x):

@@ -45,10 +45,7 @@ PRESETS = {
 OPERATIONS = ("adam_step", "adam_trajectory", "warmup_lr", "clip_grad_norm", "clip_grad_value")
 
 
-class GoldenError(Exception):
-    def __init__(self, kind: str):
-        super().__init__(kind)
-        self.kind = kind
+from golden_io import SpecError as GoldenError  # noqa: E402
 
 
 def _parse(x):

@@ -24,10 +24,7 @@ DEFAULTS = {"ks": [1, 5, 10], "ties": "pessimistic"}
 PRESETS = {"paper": {}}
 
 
-class SpecError(Exception):
-    def __init__(self, kind):
-        super().__init__(kind)
-        self.kind = kind
+from golden_io import SpecError  # noqa: E402
 
 
 def validate(inp):

@@ -35,10 +35,7 @@ DEFAULTS = {"phi_weight": 0.3, "logit_scale": 1.0, "std": "unbiased", "epsilon":
 PRESETS = {"paper": {}}
 
 
-class SpecError(Exception):
-    def __init__(self, kind):
-        super().__init__(kind)
-        self.kind = kind
+from golden_io import SpecError  # noqa: E402
 
 
 def resolve(inp):

@@ -35,10 +35,7 @@ WHITE_SPACE = set(chr(c) for c in list(range(0x09, 0x0E)) + [0x20, 0x85, 0xA0, 0
                   + list(range(0x2000, 0x200B)) + [0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
 
 
-class SpecError(Exception):
-    def __init__(self, kind: str):
-        super().__init__(kind)
-        self.kind = kind
+from golden_io import SpecError  # noqa: E402
 
 
 # ---------------------------------------------------------------- text rules (VLRMReturns-1..3)

@@ -19,6 +19,15 @@ VERSION = 1
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+class SpecError(Exception):
+    """Raised by a generator's own forward pass for inputs its Spec rejects; `kind` is the golden
+    error kind (shape_mismatch, non_finite, out_of_range, missing_input, invalid_argument, empty)."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
 def _jsonable(x: Any) -> Any:
     """Converts numpy arrays/scalars and Python floats to JSON-ready values (non-finite -> strings)."""
     if isinstance(x, dict):
