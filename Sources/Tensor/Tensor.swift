@@ -65,7 +65,38 @@ public struct Tensor<T: Scalar>: Equatable, Sendable {
         return idx
     }
 
-    /// Element access by multi-index.
+    /// Element access of a rank-1 tensor (no index array is allocated, unlike the variadic form).
+    @inlinable public subscript(_ i: Int) -> T {
+        get { elements[checkedOffset(i, axis: 0, rank: 1)] }
+        set { elements[checkedOffset(i, axis: 0, rank: 1)] = newValue }
+    }
+
+    /// Element access of a rank-2 tensor [rows, columns].
+    @inlinable public subscript(_ i: Int, _ j: Int) -> T {
+        get { elements[checkedOffset(i, axis: 0, rank: 2) * shape[1] + checkedOffset(j, axis: 1, rank: 2)] }
+        set { elements[checkedOffset(i, axis: 0, rank: 2) * shape[1] + checkedOffset(j, axis: 1, rank: 2)] = newValue }
+    }
+
+    /// Element access of a rank-3 tensor.
+    @inlinable public subscript(_ i: Int, _ j: Int, _ k: Int) -> T {
+        get {
+            elements[(checkedOffset(i, axis: 0, rank: 3) * shape[1] + checkedOffset(j, axis: 1, rank: 3)) * shape[2]
+                     + checkedOffset(k, axis: 2, rank: 3)]
+        }
+        set {
+            elements[(checkedOffset(i, axis: 0, rank: 3) * shape[1] + checkedOffset(j, axis: 1, rank: 3)) * shape[2]
+                     + checkedOffset(k, axis: 2, rank: 3)] = newValue
+        }
+    }
+
+    /// `i` after checking the tensor's rank and the bound of `axis` (programming errors trap).
+    @inlinable func checkedOffset(_ i: Int, axis: Int, rank expectedRank: Int) -> Int {
+        precondition(shape.count == expectedRank, "\(expectedRank) indices for a tensor of shape \(shape)")
+        precondition(i >= 0 && i < shape[axis], "index \(i) out of bounds for axis \(axis) of shape \(shape)")
+        return i
+    }
+
+    /// Element access by multi-index (any rank).
     public subscript(_ index: Int...) -> T {
         get { elements[flatIndex(index)] }
         set { elements[flatIndex(index)] = newValue }
