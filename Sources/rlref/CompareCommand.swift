@@ -24,6 +24,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Tolerances to apply: float64 or float32.")
     var precision: String = "float64"
 
+    @Flag(name: .long, help: "Skip cases absent from OTHER instead of failing them (at least one must be present).")
+    var allowMissing = false
+
     func run() throws {
         guard let p = Precision(rawValue: precision) else {
             throw CLIError("--precision: unknown value \"\(precision)\"; allowed: float64, float32")
@@ -38,7 +41,14 @@ struct CompareCommand: ParsableCommand {
         }
         guard case .object(let results) = parsed else { throw CLIError("\(other): $: the top level must be an object keyed by case id") }
 
-        let verdicts = ExternalResults.compare(golden.cases, results: results, precision: p)
+        var cases = golden.cases
+        if allowMissing {
+            cases = cases.filter { results[$0.id] != nil }
+            guard !cases.isEmpty else { throw CLIError("\(other): none of the case ids of \(file) is present") }
+            let skipped = golden.cases.count - cases.count
+            if skipped > 0 { print("skipping \(skipped) case(s) absent from \(other)") }
+        }
+        let verdicts = ExternalResults.compare(cases, results: results, precision: p)
         let rows = verdicts.map { [$0.caseID, $0.outputs, $0.gradients, $0.passed ? "pass" : "FAIL"] }
         print(renderTable(header: ["case", "outputs (worst abs err)", "gradients", "status"], rows: rows))
         let failures = verdicts.filter { !$0.passed }
