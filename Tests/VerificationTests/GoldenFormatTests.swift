@@ -50,6 +50,19 @@ struct GoldenFormatTests {
         #expect(!compare(expected: .number(1), actual: .number(.nan), tolerance: t, path: "x").passed)
     }
 
+    @Test("every golden file: `rlref eval` output passes `rlref compare` against the same file",
+          arguments: Catalog.evaluators.map(\.spec))
+    func evalCompareEverySpec(_ spec: String) throws {
+        let evaluator = try #require(Catalog.evaluator(for: spec))
+        for file in try Golden.library.files(spec: spec) {
+            let (results, unexpected) = try ExternalResults.evaluate(file.cases, with: evaluator)
+            #expect(unexpected == 0, "\(file.path): \(unexpected) case(s) threw an error they do not expect")
+            let verdicts = ExternalResults.compare(file.cases, results: results, precision: .float64)
+            #expect(verdicts.count == file.cases.count)
+            for v in verdicts where !v.passed { Issue.record("\(file.path)#\(v.caseID): \(v.failure ?? "")") }
+        }
+    }
+
     /// The workflow the README promises users: `rlref eval` output fed to `rlref compare` passes,
     /// and the same output with one number perturbed fails, naming that element.
     @Test("eval → compare round trip passes; one perturbed number fails naming it")
