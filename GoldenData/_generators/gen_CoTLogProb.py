@@ -13,7 +13,6 @@ Run from the package root: .venv-golden/bin/python GoldenData/_generators/gen_Co
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
 import sys
@@ -26,7 +25,7 @@ import jax.numpy as jnp  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
-from golden_io import _jsonable, case, generator_source, write_file  # noqa: E402
+from golden_io import as_read, case, generator_source, write_file  # noqa: E402
 
 SPEC = "CoTLogProb"
 PROGRAM = "GoldenData/_generators/gen_CoTLogProb.py"
@@ -62,14 +61,6 @@ def bf16(x):
     return out if out.ndim else float(out)
 
 
-def _parse(x):
-    if isinstance(x, dict):
-        return {k: _parse(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_parse(v) for v in x]
-    if isinstance(x, str) and x in ("nan", "inf", "-inf"):
-        return float(x)
-    return x
 
 
 def resolve(inp: dict) -> dict:
@@ -89,13 +80,10 @@ def _is_int_array(a) -> bool:
     return a.size == 0 or bool(np.all(np.isfinite(a.astype(np.float64))) and np.all(a == np.round(a)))
 
 
-def roundtrip(inp: dict) -> dict:
-    """The inputs exactly as a reader of the JSON file sees them."""
-    return _parse(json.loads(json.dumps(_jsonable(inp))))
 
 
 def validate(inp: dict):
-    inp = roundtrip(inp)
+    inp = as_read(inp)
     cfg = resolve(inp)
     if cfg["segmenting"] not in ("masks", "rl4vlm_marker"):
         raise GoldenError("invalid_argument")
@@ -330,7 +318,7 @@ def fd_agrees(inp: dict, cot: dict, grads: dict) -> bool:
     def L(i):
         o = forward(i)
         return sum(float(np.sum(np.asarray(c) * np.asarray(o[k]))) for k, c in cot.items())
-    base = np.asarray(roundtrip(inp)["log_probs"], dtype=np.float64)
+    base = np.asarray(as_read(inp)["log_probs"], dtype=np.float64)
     g = grads["log_probs"]
     for idx in np.ndindex(base.shape):
         h = 1e-6 * max(1.0, abs(base[idx]))

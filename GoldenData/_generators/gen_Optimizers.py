@@ -12,7 +12,6 @@ Run from the package root: .venv-golden/bin/python GoldenData/_generators/gen_Op
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
 import sys
@@ -20,7 +19,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from golden_io import _jsonable, case, generator_source, write_file  # noqa: E402
+from golden_io import as_read, case, generator_source, write_file  # noqa: E402
 
 SPEC = "Optimizers"
 PROGRAM = "GoldenData/_generators/gen_Optimizers.py"
@@ -48,14 +47,6 @@ OPERATIONS = ("adam_step", "adam_trajectory", "warmup_lr", "clip_grad_norm", "cl
 from golden_io import SpecError as GoldenError  # noqa: E402
 
 
-def _parse(x):
-    if isinstance(x, dict):
-        return {k: _parse(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_parse(v) for v in x]
-    if isinstance(x, str) and x in ("nan", "inf", "-inf"):
-        return float(x)
-    return x
 
 
 def resolve(inp: dict) -> dict:
@@ -132,13 +123,10 @@ def warmup_lr(t, cfg):
     return peak * min(1.0, k / W)
 
 
-def roundtrip(inp: dict) -> dict:
-    """The inputs exactly as a reader of the JSON file sees them."""
-    return json.loads(json.dumps(_jsonable(inp)))
 
 
 def forward(inp: dict) -> dict:
-    inp = _parse(roundtrip(inp))
+    inp = as_read(inp)
     if "operation" not in inp:
         raise GoldenError("missing_input")
     op = inp["operation"]

@@ -55,6 +55,22 @@ def _jsonable(x: Any) -> Any:
     raise TypeError(f"cannot write {type(x)!r} to a golden file")
 
 
+def _from_json(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _from_json(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_from_json(v) for v in x]
+    if isinstance(x, str) and x in ("nan", "inf", "-inf"):
+        return float(x)
+    return x
+
+
+def as_read(inputs: Any) -> Any:
+    """`inputs` exactly as a reader of the golden file sees them: written with the format's rules
+    (shortest round-trip floats, numpy converted) and read back, with "nan"/"inf"/"-inf" as floats."""
+    return _from_json(json.loads(json.dumps(_jsonable(inputs), allow_nan=False)))
+
+
 def tolerance(f64_atol: float = 1e-12, f64_rtol: float = 1e-10,
               f32_atol: float = 1e-5, f32_rtol: float = 1e-4) -> dict:
     """Per-scalar-type tolerances: a value passes when |actual - expected| <= atol + rtol * |expected|."""
