@@ -98,14 +98,19 @@ def case(id: str, equation: str, comment: str, inputs: dict, expected: dict, *,
 
 def generator_source(program: str, description: str = "") -> dict:
     """The `source` block of a generated file: program path and pinned versions. JAX's version is
-    listed when the program itself imports JAX (read from its text, so the block does not depend on
+    listed when the program itself imports JAX, and so are torch, transformers, peft and safetensors
+    (read from its text, so the block does not depend on
     what an earlier generator in the same process imported)."""
     versions = {"python": platform.python_version(), "numpy": np.__version__}
     with open(os.path.join(os.path.dirname(ROOT), program), encoding="utf-8") as f:
-        uses_jax = "import jax" in f.read()
-    if uses_jax:
+        text = f.read()
+    if "import jax" in text:
         import jax
         versions["jax"] = jax.__version__
+    # PyTorch, Hugging Face transformers / PEFT and safetensors, likewise when the program imports them
+    for module in ("torch", "transformers", "peft", "safetensors"):
+        if f"import {module}" in text or f"from {module} import" in text or f"from {module}." in text:
+            versions[module] = __import__(module).__version__
     src = {"kind": "generator", "program": program, "versions": versions}
     if description:
         src["description"] = description
