@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "RLAlgorithms", targets: ["RLAlgorithms"]),
         .library(name: "Verification", targets: ["Verification"]),
+        .library(name: "Models", targets: ["Models"]),
         .executable(name: "rlref", targets: ["rlref"]),
     ],
     dependencies: [
@@ -23,8 +24,11 @@ let package = Package(
         .target(name: "RLAlgorithms", dependencies: ["Tensor"], resources: [.copy("Resources")]),
         // Golden-file format, JSON, tolerance comparison, finite-difference gradient checks.
         .target(name: "Verification", dependencies: ["Tensor"]),
+        // The tiny LLaVA-layout model runner: layers as forward/backward pairs, LoRA, value head,
+        // Hugging Face file formats.
+        .target(name: "Models", dependencies: ["Tensor", "RLAlgorithms", "Verification"]),
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
-        .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification"]),
+        .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification", "Models"]),
         // Test-only helpers: locating GoldenData, turning harness reports into test failures.
         .target(name: "TestSupport", dependencies: ["Verification"]),
         .executableTarget(
@@ -36,6 +40,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,6 +21,7 @@ public enum Catalog {
         VQARewardEvaluator(),
         SimilarityRewardEvaluator(),
         ActionParsingEvaluator(),
+        ModelEvaluator(),
     ]
 
     /// The evaluator for a Spec name, or nil.

@@ -61,3 +61,31 @@ extension Float {
                     beta, c.baseAddress, blasInt(ldc, "ldc"))
     }
 }
+
+extension Scalar {
+    /// Row-major GEMM on sub-matrices of arrays: C ← α·op(A)·op(B) + β·C, where A starts at
+    /// `a[aOffset]` with row stride `lda`, B at `b[bOffset]` with stride `ldb` and C at `c[cOffset]`
+    /// with stride `ldc` (so a head's slice of a [rows, heads·dim] activation is a matrix without a
+    /// copy). The offsets and extents are checked like `gemm`'s buffers; a violation is a
+    /// programming error and traps.
+    @inlinable
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self, a: [Self], aOffset: Int = 0, lda: Int,
+        b: [Self], bOffset: Int = 0, ldb: Int,
+        beta: Self, c: inout [Self], cOffset: Int = 0, ldc: Int
+    ) {
+        precondition(aOffset >= 0 && aOffset <= a.count && bOffset >= 0 && bOffset <= b.count
+                     && cOffset >= 0 && cOffset <= c.count, "gemm: offset outside its array")
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                         a: UnsafeBufferPointer(rebasing: pa[aOffset...]), lda: lda,
+                         b: UnsafeBufferPointer(rebasing: pb[bOffset...]), ldb: ldb, beta: beta,
+                         c: UnsafeMutableBufferPointer(rebasing: pc[cOffset...]), ldc: ldc)
+                }
+            }
+        }
+    }
+}

@@ -14,6 +14,9 @@ where Self.RawSignificand: FixedWidthInteger {
     static func log1p(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
+    static func erf(_ x: Self) -> Self
+    static func cos(_ x: Self) -> Self
+    static func sin(_ x: Self) -> Self
 
     /// C ← α·op(A)·op(B) + β·C on row-major matrices (see `BLAS.swift` for the contract).
     static func gemm(
@@ -35,6 +38,9 @@ extension Double: Scalar {
     @inlinable public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
     @inlinable public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    @inlinable public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
+    @inlinable public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+    @inlinable public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
 }
 
 extension Float: Scalar {
@@ -44,4 +50,7 @@ extension Float: Scalar {
     @inlinable public static func log1p(_ x: Float) -> Float { Foundation.log1pf(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+    @inlinable public static func erf(_ x: Float) -> Float { Foundation.erff(x) }
+    @inlinable public static func cos(_ x: Float) -> Float { Foundation.cosf(x) }
+    @inlinable public static func sin(_ x: Float) -> Float { Foundation.sinf(x) }
 }

@@ -1,0 +1,108 @@
+import Tensor
+
+/// Extents of one multi-head attention call.
+public struct AttentionShape: Sendable, Equatable {
+    public var batch: Int
+    public var length: Int
+    public var heads: Int
+    /// Key/value heads; query head h reads key/value head h / (heads / keyValueHeads).
+    public var keyValueHeads: Int
+    public var headDimension: Int
+
+    public init(batch: Int, length: Int, heads: Int, keyValueHeads: Int, headDimension: Int) {
+        precondition(heads % keyValueHeads == 0, "heads must be a multiple of key/value heads")
+        self.batch = batch; self.length = length; self.heads = heads
+        self.keyValueHeads = keyValueHeads; self.headDimension = headDimension
+    }
+}
+
+/// Scaled dot-product attention with padding and causal masks and grouped-query heads
+/// (Specs/Model.md Model-7): O = softmax(Q·Kᵀ/√d + M)·V per batch row and head.
+///
+/// Layout: q [B·T, H·d], k and v [B·T, H_kv·d] (rows are (batch, time), a head's features are
+/// contiguous, as transformers' projections produce before `view(B, T, H, d)`). `keyMask` [B·T]
+/// marks valid keys; with `causal`, query t sees keys ≤ t. A query row that sees no key outputs 0
+/// (and passes no gradient). Returns the output [B·T, H·d] and the probabilities [B·H·T·T].
+public func attentionForward<T: Scalar>(
+    query q: Tensor<T>, key k: Tensor<T>, value v: Tensor<T>, shape s: AttentionShape,
+    keyMask: [Bool], causal: Bool
+) -> (output: Tensor<T>, probabilities: [T]) {
+    let (t, d) = (s.length, s.headDimension)
+    let qWidth = s.heads * d, kvWidth = s.keyValueHeads * d
+    precondition(q.shape == [s.batch * t, qWidth] && k.shape == [s.batch * t, kvWidth] && v.shape == k.shape
+                 && keyMask.count == s.batch * t, "attention: shapes \(q.shape), \(k.shape), \(v.shape)")
+    let group = s.heads / s.keyValueHeads
+    let scale = 1 / T(d).squareRoot()
+    var output = Tensor<T>(shape: q.shape)
+    var probabilities = [T](repeating: 0, count: s.batch * s.heads * t * t)
+    var scores = [T](repeating: 0, count: t * t)
+    for b in 0..<s.batch {
+        for h in 0..<s.heads {
+            let kvHead = h / group
+            T.gemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: scale,
+                   a: q.elements, aOffset: b * t * qWidth + h * d, lda: qWidth,
+                   b: k.elements, bOffset: b * t * kvWidth + kvHead * d, ldb: kvWidth,
+                   beta: 0, c: &scores, ldc: t)
+            let base = (b * s.heads + h) * t * t
+            for i in 0..<t {
+                var maximum = -T.infinity
+                for j in 0..<t where keyMask[b * t + j] && (!causal || j <= i) {
+                    maximum = max(maximum, scores[i * t + j])
+                }
+                guard maximum > -T.infinity else { continue }   // no visible key: the row stays 0
+                var total: T = 0
+                for j in 0..<t where keyMask[b * t + j] && (!causal || j <= i) {
+                    let e = T.exp(scores[i * t + j] - maximum)
+                    probabilities[base + i * t + j] = e
+                    total += e
+                }
+                for j in 0..<t { probabilities[base + i * t + j] /= total }
+            }
+            T.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: 1,
+                   a: probabilities, aOffset: base, lda: t,
+                   b: v.elements, bOffset: b * t * kvWidth + kvHead * d, ldb: kvWidth,
+                   beta: 0, c: &output.elements, cOffset: b * t * qWidth + h * d, ldc: qWidth)
+        }
+    }
+    return (output, probabilities)
+}
+
+/// The vector–Jacobian product of `attentionForward` (Model-7 backward), per batch row and head with
+/// P the probabilities: dV += Pᵀ·dO; dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ = dS·K/√d;
+/// dK += dSᵀ·Q/√d. Key/value gradients sum over the query heads that share them.
+public func attentionBackward<T: Scalar>(
+    outputGradient dO: Tensor<T>, query q: Tensor<T>, key k: Tensor<T>, value v: Tensor<T>,
+    probabilities: [T], shape s: AttentionShape
+) -> (query: Tensor<T>, key: Tensor<T>, value: Tensor<T>) {
+    let (t, d) = (s.length, s.headDimension)
+    let qWidth = s.heads * d, kvWidth = s.keyValueHeads * d
+    let group = s.heads / s.keyValueHeads
+    let scale = 1 / T(d).squareRoot()
+    var dq = Tensor<T>(shape: q.shape), dk = Tensor<T>(shape: k.shape), dv = Tensor<T>(shape: v.shape)
+    var dP = [T](repeating: 0, count: t * t)
+    for b in 0..<s.batch {
+        for h in 0..<s.heads {
+            let kvHead = h / group
+            let base = (b * s.heads + h) * t * t
+            let qOffset = b * t * qWidth + h * d, kvOffset = b * t * kvWidth + kvHead * d
+            T.gemm(transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: 1,
+                   a: probabilities, aOffset: base, lda: t, b: dO.elements, bOffset: qOffset, ldb: qWidth,
+                   beta: 1, c: &dv.elements, cOffset: kvOffset, ldc: kvWidth)
+            T.gemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: 1,
+                   a: dO.elements, aOffset: qOffset, lda: qWidth, b: v.elements, bOffset: kvOffset, ldb: kvWidth,
+                   beta: 0, c: &dP, ldc: t)
+            for i in 0..<t {
+                var dot: T = 0
+                for j in 0..<t { dot += dP[i * t + j] * probabilities[base + i * t + j] }
+                for j in 0..<t { dP[i * t + j] = probabilities[base + i * t + j] * (dP[i * t + j] - dot) }
+            }
+            T.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scale,
+                   a: dP, lda: t, b: k.elements, bOffset: kvOffset, ldb: kvWidth,
+                   beta: 0, c: &dq.elements, cOffset: qOffset, ldc: qWidth)
+            T.gemm(transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: scale,
+                   a: dP, lda: t, b: q.elements, bOffset: qOffset, ldb: qWidth,
+                   beta: 1, c: &dk.elements, cOffset: kvOffset, ldc: kvWidth)
+        }
+    }
+    return (dq, dk, dv)
+}

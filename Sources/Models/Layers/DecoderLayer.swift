@@ -1,0 +1,70 @@
+import Tensor
+
+/// One Llama decoder layer (Specs/Model.md Model-13), pre-norm with residuals:
+/// h = x + Attn(RMSNorm₁(x)); y = h + SwiGLU(RMSNorm₂(h)). Shapes: x [B·T, D] → y [B·T, D].
+public struct DecoderLayer<T: Scalar>: Sendable {
+    public var inputNorm: RMSNorm<T>
+    public var attention: SelfAttention<T>
+    public var postAttentionNorm: RMSNorm<T>
+    public var mlp: SwiGLU<T>
+
+    public init(inputNorm: RMSNorm<T>, attention: SelfAttention<T>, postAttentionNorm: RMSNorm<T>, mlp: SwiGLU<T>) {
+        self.inputNorm = inputNorm; self.attention = attention
+        self.postAttentionNorm = postAttentionNorm; self.mlp = mlp
+    }
+
+    public struct Cache: Sendable {
+        var inputNorm: RMSNorm<T>.Cache
+        var attention: SelfAttention<T>.Cache
+        var postAttentionNorm: RMSNorm<T>.Cache
+        var mlp: SwiGLU<T>.Cache
+    }
+
+    public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {
+        let (n1, c1) = inputNorm.forward(x)
+        let (a, ca) = attention.forward(n1, batch: batch, context: &context)
+        let h = x + a
+        let (n2, c2) = postAttentionNorm.forward(h)
+        let (m, cm) = mlp.forward(n2, context: &context)
+        return (h + m, Cache(inputNorm: c1, attention: ca, postAttentionNorm: c2, mlp: cm))
+    }
+
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: SelfAttention<T>.Batch) -> Tensor<T> {
+        let dh = dy + postAttentionNorm.backward(mlp.backward(dy, cache: cache.mlp), cache: cache.postAttentionNorm)
+        return dh + inputNorm.backward(attention.backward(dh, cache: cache.attention, batch: batch), cache: cache.inputNorm)
+    }
+}
+
+/// One CLIP encoder layer (Specs/Model.md Model-12), pre-LayerNorm with residuals:
+/// h = x + Attn(LN₁(x)); y = h + MLP(LN₂(h)). Shapes: x [B·S, D] → y [B·S, D].
+public struct EncoderLayer<T: Scalar>: Sendable {
+    public var layerNorm1: LayerNorm<T>
+    public var attention: SelfAttention<T>
+    public var layerNorm2: LayerNorm<T>
+    public var mlp: TwoLayerPerceptron<T>
+
+    public init(layerNorm1: LayerNorm<T>, attention: SelfAttention<T>, layerNorm2: LayerNorm<T>, mlp: TwoLayerPerceptron<T>) {
+        self.layerNorm1 = layerNorm1; self.attention = attention; self.layerNorm2 = layerNorm2; self.mlp = mlp
+    }
+
+    public struct Cache: Sendable {
+        var layerNorm1: LayerNorm<T>.Cache
+        var attention: SelfAttention<T>.Cache
+        var layerNorm2: LayerNorm<T>.Cache
+        var mlp: TwoLayerPerceptron<T>.Cache
+    }
+
+    public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {
+        let (n1, c1) = layerNorm1.forward(x)
+        let (a, ca) = attention.forward(n1, batch: batch, context: &context)
+        let h = x + a
+        let (n2, c2) = layerNorm2.forward(h)
+        let (m, cm) = mlp.forward(n2, context: &context)
+        return (h + m, Cache(layerNorm1: c1, attention: ca, layerNorm2: c2, mlp: cm))
+    }
+
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: SelfAttention<T>.Batch) -> Tensor<T> {
+        let dh = dy + layerNorm2.backward(mlp.backward(dy, cache: cache.mlp)!, cache: cache.layerNorm2)
+        return dh + layerNorm1.backward(attention.backward(dh, cache: cache.attention, batch: batch), cache: cache.layerNorm1)
+    }
+}

@@ -1,0 +1,68 @@
+import Tensor
+
+/// Llama's SwiGLU MLP (Specs/Model.md Model-9): y = W_down·(silu(W_gate·x) ⊙ W_up·x).
+/// Shapes: x [N, D] → y [N, D]; gate and up [I, D], down [D, I].
+public struct SwiGLU<T: Scalar>: Sendable {
+    public var gate: Linear<T>
+    public var up: Linear<T>
+    public var down: Linear<T>
+
+    public init(gate: Linear<T>, up: Linear<T>, down: Linear<T>) {
+        self.gate = gate; self.up = up; self.down = down
+    }
+
+    public struct Cache: Sendable {
+        var gate, up, down: Linear<T>.Cache
+        var gateOutput, upOutput: Tensor<T>
+    }
+
+    public func forward(_ x: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
+        let (g, gCache) = gate.forward(x, context: &context)
+        let (u, uCache) = up.forward(x, context: &context)
+        var hidden = g
+        for i in hidden.elements.indices { hidden.elements[i] = Activation.silu.value(g.elements[i]) * u.elements[i] }
+        let (y, dCache) = down.forward(hidden, context: &context)
+        return (y, Cache(gate: gCache, up: uCache, down: dCache, gateOutput: g, upOutput: u))
+    }
+
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache) -> Tensor<T> {
+        let dHidden = down.backward(dy, cache: cache.down)!
+        var dGate = dHidden, dUp = dHidden
+        for i in dHidden.elements.indices {
+            let g = cache.gateOutput.elements[i]
+            dGate.elements[i] = dHidden.elements[i] * cache.upOutput.elements[i] * Activation.silu.derivative(g)
+            dUp.elements[i] = dHidden.elements[i] * Activation.silu.value(g)
+        }
+        return gate.backward(dGate, cache: cache.gate)! + up.backward(dUp, cache: cache.up)!
+    }
+}
+
+/// Two linear layers with an activation between (Specs/Model.md Model-10, Model-14): CLIP's MLP
+/// (fc1 → quick-GELU → fc2) and LLaVA's projector (linear_1 → GELU → linear_2).
+/// Shapes: x [N, D_in] → [N, D_out].
+public struct TwoLayerPerceptron<T: Scalar>: Sendable {
+    public var first: Linear<T>
+    public var second: Linear<T>
+    public var activation: Activation
+
+    public init(first: Linear<T>, second: Linear<T>, activation: Activation) {
+        self.first = first; self.second = second; self.activation = activation
+    }
+
+    public struct Cache: Sendable {
+        var first, second: Linear<T>.Cache
+        var preActivation: Tensor<T>
+    }
+
+    public func forward(_ x: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
+        let (h, c1) = first.forward(x, context: &context)
+        let (y, c2) = second.forward(activation.apply(h), context: &context)
+        return (y, Cache(first: c1, second: c2, preActivation: h))
+    }
+
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsInputGradient: Bool = true) -> Tensor<T>? {
+        let dA = second.backward(dy, cache: cache.second)!
+        return first.backward(activation.backward(dA, input: cache.preActivation), cache: cache.first,
+                              needsInputGradient: needsInputGradient)
+    }
+}

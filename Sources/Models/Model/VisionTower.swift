@@ -1,0 +1,48 @@
+import Tensor
+
+/// The CLIP-style vision tower up to the hidden state LLaVA selects (Specs/Model.md Model-11, Model-12):
+/// patch embedding → pre-LayerNorm → the first `layersUsed` encoder layers.
+/// pixels [I, C, S, S] → hidden states [I·(P+1), D].
+public struct VisionTower<T: Scalar>: Sendable {
+    public var embeddings: PatchEmbedding<T>
+    public var preLayerNorm: LayerNorm<T>
+    public var layers: [EncoderLayer<T>]
+    /// Loaded and saved so files round-trip; LLaVA's selected hidden state never passes through it.
+    public var postLayerNorm: LayerNorm<T>
+
+    public init(embeddings: PatchEmbedding<T>, preLayerNorm: LayerNorm<T>, layers: [EncoderLayer<T>], postLayerNorm: LayerNorm<T>) {
+        self.embeddings = embeddings; self.preLayerNorm = preLayerNorm; self.layers = layers; self.postLayerNorm = postLayerNorm
+    }
+
+    public struct Cache: Sendable {
+        var images: Int
+        var embeddings: PatchEmbedding<T>.Cache
+        var preLayerNorm: LayerNorm<T>.Cache
+        var layers: [EncoderLayer<T>.Cache]
+        var batch: SelfAttention<T>.Batch
+    }
+
+    public func forward(_ pixels: Tensor<T>, layersUsed: Int, context: inout ForwardContext) -> (Tensor<T>, Cache) {
+        let images = pixels.shape[0], tokens = embeddings.patchesPerImage + 1
+        let (x, embeddingCache) = embeddings.forward(pixels)
+        var (h, preCache) = preLayerNorm.forward(x)
+        let batch = SelfAttention<T>.Batch(batch: images, length: tokens, keyMask: Array(repeating: true, count: images * tokens))
+        var caches: [EncoderLayer<T>.Cache] = []
+        for layer in layers.prefix(layersUsed) {
+            let (next, cache) = layer.forward(h, batch: batch, context: &context)
+            h = next
+            caches.append(cache)
+        }
+        return (h, Cache(images: images, embeddings: embeddingCache, preLayerNorm: preCache, layers: caches, batch: batch))
+    }
+
+    /// Accumulates the tower's parameter gradients; returns ∂L/∂pixels [I, C, S, S] when asked.
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsPixelGradient: Bool) -> Tensor<T>? {
+        var g = dy
+        for index in stride(from: cache.layers.count - 1, through: 0, by: -1) {
+            g = layers[index].backward(g, cache: cache.layers[index], batch: cache.batch)
+        }
+        g = preLayerNorm.backward(g, cache: cache.preLayerNorm)
+        return embeddings.backward(g, cache: cache.embeddings, needsPixelGradient: needsPixelGradient)
+    }
+}
