@@ -4,6 +4,9 @@ Usage (from the package root):
     python3 -m venv .venv-golden && .venv-golden/bin/pip install -r GoldenData/_generators/requirements.txt
     .venv-golden/bin/python GoldenData/_generators/generate_all.py
 Every generator is deterministic (fixed seeds), so a rerun reproduces the committed JSON byte for byte.
+gen_Model.py (GoldenData/Model/layers.json) and gen_ModelTransformers.py (the GoldenData/Model/transformers/
+folders, safetensors included) run Hugging Face transformers / PEFT on PyTorch, pinned in requirements.txt;
+check_rlref_export.py is a checker for model folders written by RLRef, not a generator, and is not run here.
 """
 import glob
 import os
