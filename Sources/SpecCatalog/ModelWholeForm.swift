@@ -19,23 +19,13 @@ extension LayerForm {
             if key.hasPrefix("value_head.") { headWeights[key] = t } else { weights[key] = t }
         }
         var model = try VisionLanguageModel<T>(configuration: configuration, weights: weights)
-        var layers: [Linear<T>] = []
-        var width = configuration.text.hiddenSize
-        while let w = headWeights["value_head.layers.\(layers.count).weight"] {
-            let name = "value_head.layers.\(layers.count)"
-            guard w.rank == 2, w.shape[1] == width else { throw InputError.shapeMismatch(argument: "\(name).weight", expected: [-1, width], actual: w.shape) }
-            guard let b = headWeights["\(name).bias"], b.shape == [w.shape[0]] else {
-                throw InputError.shapeMismatch(argument: "\(name).bias", expected: [w.shape[0]], actual: headWeights["\(name).bias"]?.shape ?? [])
-            }
-            layers.append(Linear(weight: w, bias: b))
-            width = w.shape[0]
+        if !headWeights.isEmpty {
+            model.valueHead = try ValueHead(tensors: headWeights, inputWidth: configuration.text.hiddenSize,
+                                            activation: try activationNamed("value_head_function", default: .relu))
         }
-        if !layers.isEmpty {
-            guard width == 1 else { throw InputError.shapeMismatch(argument: "value_head", expected: [1], actual: [width]) }
-            model.valueHead = ValueHead(layers: layers, activation: try activationNamed("value_head_function", default: .relu))
-        }
-        let ids = try integers("input_ids", shape: try shapeOf("input_ids", rank: 2))
-        let (rows, length) = (try shapeOf("input_ids", rank: 2)[0], try shapeOf("input_ids", rank: 2)[1])
+        let idShape = try shapeOf("input_ids", rank: 2)
+        let ids = try integers("input_ids", shape: idShape)
+        let (rows, length) = (idShape[0], idShape[1])
         let tokens = (0..<rows).map { Array(ids[($0 * length)..<(($0 + 1) * length)]) }
         let mask = inputs.contains("attention_mask") ? try integers("attention_mask", shape: [rows, length]).map { $0 != 0 } : nil
         let batch = ModelBatch<T>(tokens: tokens, attentionMask: mask.map { m in (0..<rows).map { Array(m[($0 * length)..<(($0 + 1) * length)]) } },

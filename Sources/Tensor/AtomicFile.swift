@@ -13,10 +13,12 @@ public enum AtomicFile {
                 throw InputError.invalidArgument(argument: path, reason: "cannot create a file in its folder")
             }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            defer { try? handle.close() }
             try handle.write(contentsOf: data)
             try handle.synchronize()
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
+            try handle.close()
+            guard rename(temporary, path) == 0 else {
+                throw InputError.invalidArgument(argument: path, reason: "could not be replaced (\(String(cString: strerror(errno))))")
+            }
         } catch let error as InputError {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
