@@ -98,7 +98,7 @@ def case(id: str, equation: str, comment: str, inputs: dict, expected: dict, *,
 
 def generator_source(program: str, description: str = "") -> dict:
     """The `source` block of a generated file: program path and pinned versions. JAX's version is
-    listed when the program itself imports JAX, and so are torch, transformers, peft and safetensors
+    listed when the program itself imports JAX, and so are torch, transformers, peft, safetensors and tokenizers
     (read from its text, so the block does not depend on
     what an earlier generator in the same process imported)."""
     versions = {"python": platform.python_version(), "numpy": np.__version__}
@@ -108,7 +108,7 @@ def generator_source(program: str, description: str = "") -> dict:
         import jax
         versions["jax"] = jax.__version__
     # PyTorch, Hugging Face transformers / PEFT and safetensors, likewise when the program imports them
-    for module in ("torch", "transformers", "peft", "safetensors"):
+    for module in ("torch", "transformers", "peft", "safetensors", "tokenizers"):
         if f"import {module}" in text or f"from {module} import" in text or f"from {module}." in text:
             versions[module] = __import__(module).__version__
     src = {"kind": "generator", "program": program, "versions": versions}

@@ -22,6 +22,7 @@ public enum Catalog {
         SimilarityRewardEvaluator(),
         ActionParsingEvaluator(),
         ModelEvaluator(),
+        TokenizerEvaluator(),
     ]
 
     /// The evaluator for a Spec name, or nil.
