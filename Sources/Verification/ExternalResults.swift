@@ -26,10 +26,8 @@ public enum ExternalResults {
         let outputs = try evaluator.evaluate(c.inputs, as: Double.self)
         var entry = JSONObject()
         entry["outputs"] = .object(JSONObject(outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }))
-        if let cot = c.cotangents {
-            var cotangents: [String: Tensor<Double>] = [:]
-            for (k, v) in cot { cotangents[k] = try JSONValue.tensor(from: v, argument: "cotangents.\(k)") }
-            let g = try evaluator.gradients(c.inputs, cotangents: cotangents)
+        if c.cotangents != nil {
+            let g = try evaluator.checkedGradients(c.inputs, cotangents: c.cotangentTensors())
             entry["gradients"] = .object(JSONObject(g.sorted { $0.key < $1.key }.map { ($0.key, JSONValue($0.value)) }))
         }
         return .object(entry)
@@ -68,7 +66,7 @@ public enum ExternalResults {
             return v
         }
         if let err = e["error"] {
-            v.failure = "reported an error: \(err.serialized())"
+            v.failure = "reported an error: \(err.serialized().sanitizedForMessage(quoted: false))"
             return v
         }
         guard let outputs = e["outputs"] else {

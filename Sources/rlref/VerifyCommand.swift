@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpecCatalog
+import Tensor
 import Verification
 
 /// `rlref golden verify`: runs every golden case of every Spec through the library.
@@ -24,12 +25,12 @@ struct VerifyCommand: ParsableCommand {
         var specs = Set(library.specNames()).union(Catalog.evaluators.map(\.spec)).sorted()
         if let spec {
             guard specs.contains(spec) else {
-                throw CLIError("unknown spec \"\(spec)\"; known: \(specs.joined(separator: ", "))")
+                throw CLIError("unknown spec \(spec.sanitizedForMessage()); known: \(specs.joined(separator: ", "))")
             }
             specs = [spec]
         }
         guard !library.specNames().isEmpty else {
-            throw CLIError("\(library.directory): no golden files (expected <Spec>/*.json folders)")
+            throw CLIError("\(library.directory.sanitizedForMessage()): no golden files (expected <Spec>/*.json folders)")
         }
         var summaries: [SpecSummary] = []
         for name in specs {
@@ -124,7 +125,7 @@ struct SpecSummary {
 /// The GoldenData folder given on the command line or found automatically.
 func locateLibrary(_ explicit: String?) throws -> GoldenLibrary {
     if let explicit {
-        guard FileManager.default.fileExists(atPath: explicit) else { throw CLIError("golden directory \(explicit) does not exist") }
+        guard FileManager.default.fileExists(atPath: explicit) else { throw CLIError("golden directory \(explicit.sanitizedForMessage()) does not exist") }
         return GoldenLibrary(directory: explicit)
     }
     guard let lib = GoldenLibrary.locate() else {
