@@ -32,12 +32,16 @@ public struct ComparisonReport: Sendable, CustomStringConvertible {
 
     public var passed: Bool { structuralFailures.isEmpty && (worst?.excess ?? 0) <= 1 }
 
+    /// The longest description of a failure, in characters, before the ellipsis and length; at most
+    /// three structural problems are listed, then their count.
+    public static let messageLimit = 1000
+
     public var description: String {
         if passed { return "pass (\(comparedElements) elements, worst abs err \(maxAbsoluteError))" }
         var parts = Array(structuralFailures.prefix(3))
         if structuralFailures.count > 3 { parts.append("\(structuralFailures.count - 3) more structural problem(s)") }
         if let w = worst, w.excess > 1 { parts.append("worst element \(w)") }
-        return parts.joined(separator: "; ")
+        return parts.joined(separator: "; ").sanitizedForMessage(quoted: false, limit: Self.messageLimit)
     }
 
     /// Merges another report (e.g. of a second output) into this one.

@@ -40,7 +40,8 @@ public enum ExternalResults {
         public var outputs = "-"
         /// "pass", "FAIL", "not provided" or "-" (the case has no gradients).
         public var gradients = "-"
-        /// Why the case failed, naming the worst element; nil when it passed.
+        /// Why the case failed, naming the worst element, in one printable line of bounded length;
+        /// nil when it passed.
         public var failure: String?
         public var passed: Bool { failure == nil }
     }
@@ -86,7 +87,9 @@ public enum ExternalResults {
                 v.gradients = "not provided"
             }
         }
-        if !problems.isEmpty { v.failure = problems.joined(separator: "; ") }
+        if !problems.isEmpty {
+            v.failure = problems.joined(separator: "; ").sanitizedForMessage(quoted: false, limit: ComparisonReport.messageLimit)
+        }
         return v
     }
 }
