@@ -1,3 +1,4 @@
+import Foundation
 import SpecCatalog
 import Tensor
 import TestSupport
@@ -208,5 +209,161 @@ struct HostileInputTests {
             }
         }
         #expect(runs > 2000 && messages > 1000)
+    }
+
+    // One regression test per class of the fuzzing report.
+
+    @Test("shape inference checks every level and element before reserving storage", arguments: [
+        (enormousDeclaredArray(depth: 12, width: 64), "x[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]"),   // 64^12 overflows Int
+        (enormousDeclaredArray(depth: 4, width: 1000), "x[0, 0, 1]"),   // 10^12 elements declared in 8 KB
+        (JSONValue.array([.array([.number(1), .number(2)]), .array([])]), "x[1]"),
+        (.array([.array([]), .array([.number(1)])]), "x[1]"),
+        (.array([.array([.array([.number(1)])]), .array([.array([.number(2), .number(3)])])]), "x[1, 0]"),
+    ])
+    func raggedShapes(_ example: (JSONValue, String)) {
+        do {
+            _ = try JSONValue.tensor(from: example.0, argument: "x", as: Double.self)
+        } catch let e as InputError {
+            #expect(e.argument == example.1 && e.kind == "shape_mismatch", "\(e)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test("a cotangent of the wrong shape, on no output or on a non-numeric output is an InputError for every evaluator",
+          arguments: Catalog.evaluators.map(\.spec))
+    func cotangentsChecked(_ spec: String) throws {
+        let evaluator = try #require(Catalog.evaluator(for: spec))
+        for c in try Golden.cases(spec) where c.cotangents != nil && c.expectedError == nil {
+            let cotangents = try c.cotangentTensors()
+            let outputs = try evaluator.evaluate(c.inputs, as: Double.self)
+            let nonNumeric = outputs.keys.filter { if case .json = outputs[$0]! { true } else { false } }
+            var variants: [(String, Tensor<Double>)] = [("no_such_output", Tensor(scalar: 1))] + nonNumeric.map { ($0, Tensor(scalar: 1)) }
+            for (name, t) in cotangents {
+                variants.append((name, try Tensor(shape: [1] + t.shape, elements: t.elements)))
+                variants.append((name, Tensor(t.elements + [0])))
+            }
+            for (name, t) in variants {
+                var bad = cotangents
+                bad[name] = t
+                #expect("\(c.location) cotangent \(name) \(t.shape)", performing: {
+                    _ = try evaluator.checkedGradients(c.inputs, cotangents: bad)
+                }, throws: { ($0 as? InputError)?.argument == "cotangents.\(name)" })
+            }
+        }
+    }
+
+    @Test("rlref eval reports a wrong-shape CoTLogProb cotangent as an error entry (it used to trap)")
+    func cotLogProbCotangent() throws {
+        let file = try #require(Golden.library.files(spec: "CoTLogProb").first { $0.path.hasSuffix("masks.json") })
+        var c = try #require(file.cases.first { $0.id == "ppo-mixed-clipping" })
+        c.cotangents?["sequence_log_probs"] = .array([.number(1)])
+        let (results, unexpected) = try ExternalResults.evaluate([c], with: CoTLogProbEvaluator())
+        #expect(unexpected == 1)
+        guard case .object(let entry)? = results[c.id], case .object(let error)? = entry["error"] else {
+            Issue.record("no error entry: \(results)")
+            return
+        }
+        #expect(error["kind"] == .string("shape_mismatch"))
+    }
+
+    @Test("JSON syntax errors decode UTF-8 and escape control bytes", arguments: [
+        ([0x5B, 0xC3, 0xA9, 0x5D], #"character "é""#),
+        ([0x5B, 0x1B, 0x5D], #"character "\u{1B}""#),
+        ([0x5B, 0x22, 0x61, 0x00, 0x22, 0x5D], #"control character "\u{0}" in a string"#),
+        ([0x5B, 0x22, 0xFF, 0x22, 0x5D], "byte 0xFF (not UTF-8)"),
+        ([0x5B, 0x22, 0xC3, 0x28, 0x22, 0x5D], "byte 0xC3 (not UTF-8)"),
+        ([0x5B, 0xE2, 0x80, 0xAE, 0x5D], #"character "\u{202E}""#),
+        ([0x5B, 0x22, 0x5C, 0xC3, 0xA9, 0x22, 0x5D], #"invalid escape: character "é""#),
+    ] as [([UInt8], String)])
+    func syntaxMessages(_ example: ([UInt8], String)) {
+        do {
+            _ = try JSONValue(parsing: example.0)
+            Issue.record("parsed")
+        } catch let e as JSONSyntaxError {
+            #expect(e.description.contains(example.1), "\(e)")
+            Self.expectPrintableLine(e.description, "syntax error")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test("user text in format errors, input errors and compare's mismatch report is escaped and elided")
+    func userTextInMessages() throws {
+        let long = String(repeating: "x", count: 200_000)
+        let hostile = "\u{1B}]0;title\u{7}\n\u{202E}" + long
+        let file = JSONValue.object(JSONObject([("spec", .string("TextNormalization")), ("cases", .array([
+            .object(JSONObject([("id", .string(hostile)), ("inputs", .object(JSONObject([("text", .array([.string(long)]))])))])),
+            .object(JSONObject([("id", .string(hostile)), ("inputs", .object(JSONObject()))])),
+        ]))]))
+        #expect(performing: { _ = try GoldenFile(json: file, path: "f\u{1B}.json", requireExpected: false) }, throws: { error in
+            let m = "\(error)"
+            Self.expectPrintableLine(m, "format error")
+            return m.contains("(200012 characters)") && m.hasPrefix(#""f\u{1B}.json""#)
+        })
+        let textError = #expect(throws: InputError.self) {
+            _ = try TextNormalizationEvaluator().evaluate(GoldenInputs(JSONObject([("text", .array([.string(hostile)]))])), as: Double.self)
+        }
+        Self.expectPrintableLine(textError?.description ?? "", "text input error")
+        #expect(textError?.description.contains("characters)") == true)
+
+        let golden = try GoldenFile(json: try JSONValue(parsing: #"{"spec": "TextNormalization", "cases": [{"id": "a", "inputs": {"text": "a"}, "expected": {"normalized": "a"}}]}"#), path: "g.json")
+        let verdicts = ExternalResults.compare(golden.cases, results: JSONObject([("a", .object(JSONObject([
+            ("outputs", .object(JSONObject([("normalized", .string(hostile)), ("\u{1B}", .string(hostile))]))),
+        ])))]), precision: .float64)
+        let failure = try #require(verdicts.first?.failure)
+        Self.expectPrintableLine(failure, "mismatch report")
+        #expect(failure.contains("outputs.normalized") && failure.contains("characters)"))
+    }
+
+    /// A temporary path, removed when `body` returns.
+    static func withTemporaryPath<R>(_ body: (String) throws -> R) throws -> R {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rlref-hostile-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try body(path)
+    }
+
+    @Test("inputs are read into one buffer and refused beyond the size limit before reading")
+    func sizeLimit() throws {
+        let golden = try #require(Golden.library.filePaths(spec: "GAE").first)
+        let text = try String(contentsOfFile: golden, encoding: .utf8)
+        #expect(try JSONValue(contentsOf: golden) == JSONValue(parsing: text))
+        try Self.withTemporaryPath { path in
+            try Data(repeating: 0x20, count: 1000).write(to: URL(fileURLWithPath: path))
+            #expect(throws: InputFileError.tooLarge(path: path, size: 1000, limit: 999)) {
+                _ = try InputFile.bytes(atPath: path, limit: 999)
+            }
+            #expect(try InputFile.bytes(atPath: path, limit: 1000).count == 1000)
+        }
+        #expect(throws: InputFileError.unreadable(path: "/nonexistent/f.json", reason: "No such file or directory")) {
+            _ = try InputFile.bytes(atPath: "/nonexistent/f.json")
+        }
+        #expect(throws: InputFileError.unreadable(path: "/", reason: "is a directory")) { _ = try InputFile.bytes(atPath: "/") }
+        #expect(InputFile.sizeLimit == 64 << 20)
+    }
+
+    /// Writes `bytes` into the FIFO at `path` from another thread (opening blocks until a reader comes).
+    static func feedFIFO(_ path: String, _ bytes: [UInt8]) {
+        Thread.detachNewThread {
+            guard let handle = FileHandle(forWritingAtPath: path) else { return }
+            handle.write(Data(bytes))
+            try? handle.close()
+        }
+    }
+
+    @Test("FIFOs (process substitution, /dev/stdin) are read incrementally, bounded by the same limit")
+    func fifos() throws {
+        let golden = try #require(Golden.library.filePaths(spec: "GAE").first)
+        let bytes = try InputFile.bytes(atPath: golden)
+        try Self.withTemporaryPath { path in
+            #expect(mkfifo(path, 0o600) == 0)
+            Self.feedFIFO(path, bytes)
+            let (read, direct) = (try GoldenFile(contentsOf: path), try GoldenFile(contentsOf: golden))
+            #expect(read.cases.map(\.id) == direct.cases.map(\.id))
+            Self.feedFIFO(path, Array(repeating: 0x20, count: 200))   // one write below the pipe's atomic size
+            #expect(throws: InputFileError.tooLarge(path: path, size: nil, limit: 100)) {
+                _ = try InputFile.bytes(atPath: path, limit: 100)
+            }
+        }
     }
 }
