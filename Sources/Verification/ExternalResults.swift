@@ -60,9 +60,9 @@ public enum ExternalResults {
         }
         if let kind = c.expectedError {
             if case .object(let err)? = e["error"], err["kind"] == .string(kind) {
-                v.outputs = "error \(kind)"
+                v.outputs = "error \(kind.sanitizedForMessage(quoted: false, limit: 40))"
             } else {
-                v.failure = "expected an error of kind \(kind)"
+                v.failure = "expected an error of kind \(kind.sanitizedForMessage())"
             }
             return v
         }

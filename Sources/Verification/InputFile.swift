@@ -30,8 +30,8 @@ public enum InputFileError: Error, Equatable, Sendable, CustomStringConvertible 
 /// Reading input files whole into one buffer, bounded by `sizeLimit`.
 public enum InputFile {
     /// The input size RLRef is designed for: 64 MiB per file (golden files are a few kilobytes).
-    /// Parsing holds the bytes and the parsed document (about 24 bytes per number or string): `rlref
-    /// eval` on a 64 MiB file of one-digit numbers peaks below 1 GiB.
+    /// Parsing holds the bytes and the parsed document (about 24 bytes per number or string), so
+    /// `rlref eval` peaks at about 20 times the file size (README, "Input limits").
     public static let sizeLimit = 64 << 20
 
     /// The bytes of the file at `path`. A regular file larger than `limit` is refused before it is

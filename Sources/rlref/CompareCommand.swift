@@ -32,7 +32,7 @@ struct CompareCommand: ParsableCommand {
         guard let p = Precision(rawValue: precision) else {
             throw CLIError("--precision: unknown value \(precision.sanitizedForMessage()); allowed: float64, float32")
         }
-        let golden = try loadGoldenFile(file, requireExpected: true)
+        let golden = try GoldenFile(contentsOf: file)
         let parsed: JSONValue
         do { parsed = try JSONValue(contentsOf: other) } catch let e as JSONSyntaxError {
             throw CLIError("\(other.sanitizedForMessage()): malformed JSON at \(e)")

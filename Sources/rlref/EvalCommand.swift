@@ -23,7 +23,7 @@ struct EvalCommand: ParsableCommand {
     var caseID: String?
 
     func run() throws {
-        let golden = try loadGoldenFile(file, requireExpected: false)
+        let golden = try GoldenFile(contentsOf: file, requireExpected: false)
         guard let evaluator = Catalog.evaluator(for: golden.spec) else {
             throw CLIError("\(file.sanitizedForMessage()): no implementation of spec \(golden.spec.sanitizedForMessage()); known: \(Catalog.evaluators.map(\.spec).joined(separator: ", "))")
         }
@@ -38,14 +38,5 @@ struct EvalCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(unexpected) case(s) had invalid inputs\n".utf8))
             throw ExitCode.failure
         }
-    }
-}
-
-/// Reads a golden-format file, turning every problem into a one-line `CLIError`.
-func loadGoldenFile(_ path: String, requireExpected: Bool) throws -> GoldenFile {
-    do {
-        return try GoldenFile(contentsOf: path, requireExpected: requireExpected)
-    } catch let e as GoldenFormatError {
-        throw CLIError(e.description)
     }
 }
