@@ -6,7 +6,7 @@ extension StringProtocol {
     /// scalars): `"abc…" (123456 characters)`. `quoted` wraps the text in double quotes and escapes
     /// `"` and `\` inside them; unquoted text (a path already in a message, serialised JSON) keeps
     /// them, so sanitising a sanitised message changes nothing.
-    public func sanitizedForMessage(quoted: Bool = true, limit: Int = 80) -> String {
+    public func sanitizedForMessage(quoted: Bool = true, limit: Int = 160) -> String {
         var out = ""
         var length = 0
         var elided = false

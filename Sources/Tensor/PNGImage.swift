@@ -62,7 +62,8 @@ extension PNGImage {
     /// Reads a PNG file. Gray files stay 1-channel, colour files without alpha become RGB, anything
     /// with alpha becomes RGBA; 16-bit files are reduced to 8 bits.
     /// - Throws: `PNGError` when libpng cannot read the file; `InputError.outOfRange` naming the path
-    ///   when the header declares more than `maximumPixelBytes` of pixels (checked before allocating).
+    ///   (quoted) when the header declares more than `maximumPixelBytes` of pixels (checked before
+    ///   allocating).
     public init(contentsOf path: String) throws {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
@@ -77,9 +78,8 @@ extension PNGImage {
         guard let byteCount = Self.pixelByteCount(width: width, height: height, channels: channels),
               byteCount <= Self.maximumPixelBytes else {
             png_image_free(&image)
-            throw InputError.outOfRange(argument: "\(path.sanitizedForMessage()) (\(width)×\(height)×\(channels) pixel bytes)",
-                                        value: Double(width) * Double(height) * Double(channels),
-                                        range: "[1, \(Self.maximumPixelBytes)]")
+            throw InputError.outOfRange(argument: path.sanitizedForMessage(), value: Double(width) * Double(height) * Double(channels),
+                                        range: "[1, \(Self.maximumPixelBytes)] bytes of pixels (\(width)×\(height)×\(channels) declared)")
         }
         var buffer = [UInt8](repeating: 0, count: byteCount)
         let ok = buffer.withUnsafeMutableBytes { raw in
