@@ -36,8 +36,8 @@ extension StringProtocol {
 
 extension Unicode.Scalar {
     /// Whether a terminal shows the scalar as itself on the current line (the space is the only
-    /// separator that does).
-    fileprivate var isPrintableInMessage: Bool {
+    /// separator that does). Messages and JSON output escape the others.
+    public var isPrintableInMessage: Bool {
         switch properties.generalCategory {
         case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: false
         case .spaceSeparator: self == " "
