@@ -49,7 +49,7 @@ struct VerifyCommand: ParsableCommand {
         let header = ["spec", "cases", "passed", "f64 abs err", "f64 rel err", "f32 abs err", "f32 rel err",
                       "gradients", "status"]
         let body = rows.map { s in
-            [s.spec, "\(s.cases)", "\(s.passed)"] + Precision.allCases.flatMap {
+            [s.spec.sanitizedForMessage(quoted: false), "\(s.cases)", "\(s.passed)"] + Precision.allCases.flatMap {
                 [format(s.worstAbsolute[$0] ?? 0), format(s.worstRelative[$0] ?? 0)]
             } + [s.gradientSummary, s.status.rawValue]
         }
@@ -58,7 +58,7 @@ struct VerifyCommand: ParsableCommand {
         let total = checked.reduce(0) { $0 + $1.cases }, passed = checked.reduce(0) { $0 + $1.passed }
         let pending = rows.filter { $0.status == .pending }
         if !pending.isEmpty {
-            print("pending (golden data, no code yet): \(pending.map(\.spec).joined(separator: ", "))")
+            print("pending (golden data, no code yet): \(pending.map { $0.spec.sanitizedForMessage(quoted: false) }.joined(separator: ", "))")
         }
         print("\(passed) passed, \(total - passed) failed")
     }
