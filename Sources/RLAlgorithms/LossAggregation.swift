@@ -44,7 +44,7 @@ public enum LossAggregation: Sendable, Equatable {
         default:
             throw InputError.invalidArgument(
                 argument: argument,
-                reason: "unknown value \"\(name)\"; allowed: \"token_mean\", \"seq_mean_token_mean\", \"seq_mean_token_sum\", \"constant_normalizer\"")
+                reason: "unknown value \(name.sanitizedForMessage()); allowed: \"token_mean\", \"seq_mean_token_mean\", \"seq_mean_token_sum\", \"constant_normalizer\"")
         }
     }
 

@@ -9,7 +9,7 @@ extension GoldenInputs {
         guard let raw = try string(key) else { return value }
         guard let e = E(rawValue: raw) else {
             let allowed = E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
-            throw InputError.invalidArgument(argument: key, reason: "unknown value \"\(raw)\"; allowed: \(allowed)")
+            throw InputError.invalidArgument(argument: key, reason: "unknown value \(raw.sanitizedForMessage()); allowed: \(allowed)")
         }
         return e
     }
@@ -19,7 +19,7 @@ extension GoldenInputs {
         guard let name = try string(key) else { return value }
         guard let c = presets[name] else {
             let allowed = presets.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-            throw InputError.invalidArgument(argument: key, reason: "unknown preset \"\(name)\"; allowed: \(allowed)")
+            throw InputError.invalidArgument(argument: key, reason: "unknown preset \(name.sanitizedForMessage()); allowed: \(allowed)")
         }
         return c
     }

@@ -7,7 +7,7 @@ extension GoldenInputs {
     func requiredString(_ key: String) throws -> String {
         guard let value = object[key] else { throw InputError.missingInput(argument: key) }
         guard case .string(let s) = value else {
-            throw InputError.invalidArgument(argument: key, reason: "expected a string, got \(value.serialized())")
+            throw InputError.invalidArgument(argument: key, reason: "expected a string, got \(value.serialized().sanitizedForMessage(quoted: false))")
         }
         return s
     }

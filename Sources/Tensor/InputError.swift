@@ -1,5 +1,6 @@
 /// The one error type for invalid arguments anywhere in RLRef. Every case names the argument and
-/// says what is wrong with it in one line; `kind` is the language-neutral name golden files use
+/// says what is wrong with it in one printable line of at most `messageLimit` characters (user text
+/// in it escaped and elided by `sanitizedForMessage`); `kind` is the language-neutral name golden files use
 /// (`expected: {"error": "<kind>"}`, see GoldenData/README.md).
 public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `argument` has shape `actual` where `expected` was required (−1 marks an extent of any size).
@@ -36,7 +37,14 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The longest description, in characters (Unicode scalars), before the ellipsis and length.
+    public static let messageLimit = 500
+
     public var description: String {
+        message.sanitizedForMessage(quoted: false, limit: Self.messageLimit)
+    }
+
+    private var message: String {
         switch self {
         case .shapeMismatch(let a, let e, let s):
             "\(a): shape \(s) does not match the required shape [\(e.map { $0 < 0 ? "any" : String($0) }.joined(separator: ", "))]"

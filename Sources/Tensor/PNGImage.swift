@@ -11,12 +11,22 @@ public struct PNGImage: Equatable, Sendable {
     /// `height·width·channels` bytes, row-major, channels interleaved.
     public var pixels: [UInt8]
 
+    /// The most pixel bytes (`width·height·channels`) an image may hold: 256 MiB, e.g. 8192×8192 RGBA.
+    public static let maximumPixelBytes = 256 << 20
+
+    /// `width·height·channels`, or nil when it overflows `Int`.
+    static func pixelByteCount(width: Int, height: Int, channels: Int) -> Int? {
+        let (area, o1) = width.multipliedReportingOverflow(by: height)
+        let (bytes, o2) = area.multipliedReportingOverflow(by: channels)
+        return o1 || o2 ? nil : bytes
+    }
+
     /// An image of the given size; throws `InputError` for a bad size or channel count.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) throws {
         guard [1, 3, 4].contains(channels) else {
             throw InputError.invalidArgument(argument: "channels", reason: "must be 1, 3 or 4, got \(channels)")
         }
-        guard width > 0, height > 0, pixels.count == width * height * channels else {
+        guard width > 0, height > 0, pixels.count == Self.pixelByteCount(width: width, height: height, channels: channels) else {
             throw InputError.shapeMismatch(argument: "pixels", expected: [height, width, channels],
                                            actual: [pixels.count])
         }
@@ -31,7 +41,7 @@ public struct PNGImage: Equatable, Sendable {
 public struct PNGError: Error, Equatable, Sendable, CustomStringConvertible {
     public let path: String
     public let message: String
-    public var description: String { "\(path): \(message)" }
+    public var description: String { "\(path.sanitizedForMessage()): \(message.sanitizedForMessage(quoted: false))" }
 }
 
 extension PNGImage {
@@ -51,6 +61,9 @@ extension PNGImage {
 
     /// Reads a PNG file. Gray files stay 1-channel, colour files without alpha become RGB, anything
     /// with alpha becomes RGBA; 16-bit files are reduced to 8 bits.
+    /// - Throws: `PNGError` when libpng cannot read the file; `InputError.outOfRange` naming the path
+    ///   (quoted) when the header declares more than `maximumPixelBytes` of pixels (checked before
+    ///   allocating).
     public init(contentsOf path: String) throws {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
@@ -62,7 +75,13 @@ extension PNGImage {
         let channels = hasAlpha ? 4 : (hasColor ? 3 : 1)
         image.format = Self.format(channels: channels)
         let (width, height) = (Int(image.width), Int(image.height))
-        var buffer = [UInt8](repeating: 0, count: width * height * channels)
+        guard let byteCount = Self.pixelByteCount(width: width, height: height, channels: channels),
+              byteCount <= Self.maximumPixelBytes else {
+            png_image_free(&image)
+            throw InputError.outOfRange(argument: path.sanitizedForMessage(), value: Double(width) * Double(height) * Double(channels),
+                                        range: "[1, \(Self.maximumPixelBytes)] bytes of pixels (\(width)×\(height)×\(channels) declared)")
+        }
+        var buffer = [UInt8](repeating: 0, count: byteCount)
         let ok = buffer.withUnsafeMutableBytes { raw in
             png_image_finish_read(&image, nil, raw.baseAddress, 0, nil)
         }

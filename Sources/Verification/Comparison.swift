@@ -23,7 +23,8 @@ public struct ComparisonReport: Sendable, CustomStringConvertible {
     public var maxAbsoluteError: Double = 0
     /// Largest |a − e|/|e| over elements with a non-zero expectation (zeros are judged by `atol`).
     public var maxRelativeError: Double = 0
-    /// Structural problems: missing outputs, shape or type differences, unequal strings.
+    /// Structural problems: missing outputs, shape or type differences, unequal strings (values
+    /// elided, one line each).
     public var structuralFailures: [String] = []
     public var comparedElements = 0
 
@@ -31,11 +32,16 @@ public struct ComparisonReport: Sendable, CustomStringConvertible {
 
     public var passed: Bool { structuralFailures.isEmpty && (worst?.excess ?? 0) <= 1 }
 
+    /// The longest description of a failure, in characters, before the ellipsis and length; at most
+    /// three structural problems are listed, then their count.
+    public static let messageLimit = 1000
+
     public var description: String {
         if passed { return "pass (\(comparedElements) elements, worst abs err \(maxAbsoluteError))" }
-        var parts = structuralFailures
+        var parts = Array(structuralFailures.prefix(3))
+        if structuralFailures.count > 3 { parts.append("\(structuralFailures.count - 3) more structural problem(s)") }
         if let w = worst, w.excess > 1 { parts.append("worst element \(w)") }
-        return parts.joined(separator: "; ")
+        return parts.joined(separator: "; ").sanitizedForMessage(quoted: false, limit: Self.messageLimit)
     }
 
     /// Merges another report (e.g. of a second output) into this one.
@@ -52,7 +58,8 @@ public struct ComparisonReport: Sendable, CustomStringConvertible {
 
 /// Compares JSON values recursively: numbers (and the "nan"/"inf"/"-inf" strings) within
 /// `tolerance`, arrays element by element with equal lengths, strings and booleans exactly, objects
-/// key by key (every expected key must be present; extra actual keys are ignored).
+/// key by key (every expected key must be present; extra actual keys are ignored). Keys in paths and
+/// values in messages are sanitised (`sanitizedForMessage`).
 public func compare(expected: JSONValue, actual: JSONValue, tolerance: Tolerance, path: String) -> ComparisonReport {
     var report = ComparisonReport()
     switch (expected, actual) {
@@ -71,11 +78,12 @@ public func compare(expected: JSONValue, actual: JSONValue, tolerance: Tolerance
         for i in es.indices { report.absorb(compare(expected: es[i], actual: as_[i], tolerance: tolerance, path: "\(path)[\(i)]")) }
     case (.object(let eo), .object(let ao)):
         for (key, e) in eo {
+            let keyPath = "\(path).\(key.sanitizedForMessage(quoted: false, limit: 40))"
             guard let a = ao[key] else {
-                report.structuralFailures.append("\(path).\(key): missing in the actual output")
+                report.structuralFailures.append("\(keyPath): missing in the actual output")
                 continue
             }
-            report.absorb(compare(expected: e, actual: a, tolerance: tolerance, path: "\(path).\(key)"))
+            report.absorb(compare(expected: e, actual: a, tolerance: tolerance, path: keyPath))
         }
     case (.null, .null):
         report.comparedElements = 1
@@ -101,7 +109,8 @@ public func compare(expected: JSONValue, actual: JSONValue, tolerance: Tolerance
                 report.maxRelativeError = .infinity
             }
         } else {
-            report.structuralFailures.append("\(path): expected \(expected.serialized()), actual \(actual.serialized())")
+            report.structuralFailures.append("\(path): expected \(expected.serialized().sanitizedForMessage(quoted: false)), "
+                                             + "actual \(actual.serialized().sanitizedForMessage(quoted: false))")
         }
     }
     return report

@@ -26,10 +26,8 @@ public enum ExternalResults {
         let outputs = try evaluator.evaluate(c.inputs, as: Double.self)
         var entry = JSONObject()
         entry["outputs"] = .object(JSONObject(outputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }))
-        if let cot = c.cotangents {
-            var cotangents: [String: Tensor<Double>] = [:]
-            for (k, v) in cot { cotangents[k] = try JSONValue.tensor(from: v, argument: "cotangents.\(k)") }
-            let g = try evaluator.gradients(c.inputs, cotangents: cotangents)
+        if c.cotangents != nil {
+            let g = try evaluator.checkedGradients(c.inputs, cotangents: c.cotangentTensors())
             entry["gradients"] = .object(JSONObject(g.sorted { $0.key < $1.key }.map { ($0.key, JSONValue($0.value)) }))
         }
         return .object(entry)
@@ -42,7 +40,8 @@ public enum ExternalResults {
         public var outputs = "-"
         /// "pass", "FAIL", "not provided" or "-" (the case has no gradients).
         public var gradients = "-"
-        /// Why the case failed, naming the worst element; nil when it passed.
+        /// Why the case failed, naming the worst element, in one printable line of bounded length;
+        /// nil when it passed.
         public var failure: String?
         public var passed: Bool { failure == nil }
     }
@@ -61,14 +60,14 @@ public enum ExternalResults {
         }
         if let kind = c.expectedError {
             if case .object(let err)? = e["error"], err["kind"] == .string(kind) {
-                v.outputs = "error \(kind)"
+                v.outputs = "error \(kind.sanitizedForMessage(quoted: false, limit: 40))"
             } else {
-                v.failure = "expected an error of kind \(kind)"
+                v.failure = "expected an error of kind \(kind.sanitizedForMessage())"
             }
             return v
         }
         if let err = e["error"] {
-            v.failure = "reported an error: \(err.serialized())"
+            v.failure = "reported an error: \(err.serialized().sanitizedForMessage(quoted: false))"
             return v
         }
         guard let outputs = e["outputs"] else {
@@ -88,7 +87,9 @@ public enum ExternalResults {
                 v.gradients = "not provided"
             }
         }
-        if !problems.isEmpty { v.failure = problems.joined(separator: "; ") }
+        if !problems.isEmpty {
+            v.failure = problems.joined(separator: "; ").sanitizedForMessage(quoted: false, limit: ComparisonReport.messageLimit)
+        }
         return v
     }
 }

@@ -63,6 +63,16 @@ public struct GoldenCase: Sendable, CustomStringConvertible {
     /// (straight-through), or the step leaves a tiny region.
     public static let finiteDifferenceExemptions: Set<String> = ["nondifferentiable", "stop_gradient", "surrogate_gradient", "fd_step_leaves_region"]
 
+    /// The cotangents as tensors (empty when the case has none).
+    /// - Throws: `InputError` for a cotangent that is not a numeric array (argument `cotangents.<name>`).
+    public func cotangentTensors() throws -> [String: Tensor<Double>] {
+        var tensors: [String: Tensor<Double>] = [:]
+        for (name, value) in cotangents ?? JSONObject() {
+            tensors[name] = try JSONValue.tensor(from: value, argument: "cotangents.\(name.sanitizedForMessage(quoted: false))")
+        }
+        return tensors
+    }
+
     /// Whether central differences can check this case's gradient.
     public var isFiniteDifferenceCheckable: Bool { flags.isDisjoint(with: Self.finiteDifferenceExemptions) }
     public var description: String { id }
@@ -87,24 +97,22 @@ public struct GoldenFormatError: Error, Equatable, Sendable, CustomStringConvert
         self.path = path
         self.message = message
     }
-    public var description: String { "\(file): \(path): \(message)" }
+    public var description: String { "\(file.sanitizedForMessage()): \(path): \(message)" }
 }
 
 extension GoldenFile {
-    /// Reads and validates a golden file (format version 1).
-    /// - Throws: `GoldenFormatError` naming the file and JSON path, for unreadable files too.
-    public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw GoldenFormatError(file: path, path: "$", message: "cannot read the file (missing or unreadable)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw GoldenFormatError(file: path, path: "$", message: "not UTF-8 text")
-        }
+    /// Reads and validates a golden file (format version 1), read by `InputFile.bytes(atPath:)`.
+    /// Inputs-only files are accepted when `requireExpected` is false.
+    /// - Throws: `GoldenFormatError` naming the file and JSON path, for unreadable, too large and
+    ///   malformed files too.
+    public init(contentsOf path: String, requireExpected: Bool = true) throws {
         let root: JSONValue
-        do { root = try JSONValue(parsing: text) } catch let e as JSONSyntaxError {
+        do { root = try JSONValue(contentsOf: path) } catch let e as InputFileError {
+            throw GoldenFormatError(file: path, path: "$", message: e.reason)
+        } catch let e as JSONSyntaxError {
             throw GoldenFormatError(file: path, path: "$", message: "malformed JSON at \(e)")
         }
-        try self.init(json: root, path: path)
+        try self.init(json: root, path: path, requireExpected: requireExpected)
     }
 
     /// Validates a parsed document. Inputs-only files (as a user may write for `rlref eval`) are
@@ -112,7 +120,7 @@ extension GoldenFile {
     public init(json root: JSONValue, path: String, requireExpected: Bool = true) throws {
         let fail = { (p: String, m: String) in GoldenFormatError(file: path, path: p, message: m) }
         guard case .object(let top) = root else { throw fail("$", "the top level must be an object") }
-        if case .string(let f)? = top["format"], f != "rlref-golden" { throw fail("$.format", "expected \"rlref-golden\", got \"\(f)\"") }
+        if case .string(let f)? = top["format"], f != "rlref-golden" { throw fail("$.format", "expected \"rlref-golden\", got \(f.sanitizedForMessage())") }
         if let v = top["version"], v != .number(1) { throw fail("$.version", "only version 1 is supported") }
         guard case .string(let spec)? = top["spec"] else { throw fail("$.spec", "missing string naming the spec") }
         let fileSource = try Self.source(top["source"], at: "$.source", fail: fail)
@@ -121,11 +129,12 @@ extension GoldenFile {
         guard case .array(let items)? = top["cases"] else { throw fail("$.cases", "missing array of cases") }
         var seen = Set<String>()
         let fileName = (path as NSString).lastPathComponent
+        let location = { (id: String) in "\(spec)/\(fileName)#\(id)".sanitizedForMessage(quoted: false, limit: 200) }
         let parsedCases = try items.enumerated().map { (i, item) in
             let at = "$.cases[\(i)]"
             guard case .object(let c) = item else { throw fail(at, "a case must be an object") }
             guard case .string(let id)? = c["id"], !id.isEmpty else { throw fail("\(at).id", "missing non-empty string id") }
-            guard seen.insert(id).inserted else { throw fail("\(at).id", "duplicate case id \"\(id)\"") }
+            guard seen.insert(id).inserted else { throw fail("\(at).id", "duplicate case id \(id.sanitizedForMessage())") }
             guard case .object(let inputs)? = c["inputs"] else { throw fail("\(at).inputs", "missing object") }
             var expected = JSONObject()
             if case .object(let e)? = c["expected"] { expected = e } else if requireExpected {
@@ -149,11 +158,11 @@ extension GoldenFile {
             let string = { (k: String) -> String in if case .string(let s)? = c[k] { s } else { "" } }
             return GoldenCase(
                 id: id, equation: string("equation"), comment: string("comment"), flags: flags,
-                inputs: GoldenInputs(inputs, location: "\(spec)/\(fileName)#\(id)"),
+                inputs: GoldenInputs(inputs, location: location(id)),
                 expected: expected, cotangents: cot, expectedGradients: grads,
                 tolerances: try Self.tolerances(c["tolerance"], at: "\(at).tolerance", fallback: defaults, fail: fail),
                 source: try Self.source(c["source"], at: "\(at).source", fail: fail) ?? fileSource,
-                location: "\(spec)/\(fileName)#\(id)")
+                location: location(id))
         }
         self.path = path
         self.spec = spec

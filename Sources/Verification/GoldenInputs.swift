@@ -94,6 +94,8 @@ public struct GoldenInputs: Sendable {
 
 extension JSONValue {
     /// A nested array of numbers as a tensor; the nesting gives the shape. Booleans count as 0/1.
+    /// Every level and element is checked before any storage is reserved, so the storage is
+    /// bounded by the elements the value actually holds.
     /// - Throws: `InputError.shapeMismatch` for ragged arrays (naming the first sub-array whose
     ///   extent differs), `invalidArgument` for non-numbers (with the index).
     public static func tensor<T: Scalar>(from value: JSONValue, argument: String, as: T.Type = T.self) throws -> Tensor<T> {
@@ -104,30 +106,46 @@ extension JSONValue {
             guard let first = items.first else { break }
             probe = first
         }
-        var elements: [T] = []
-        elements.reserveCapacity(shape.reduce(1, *))
-        func walk(_ v: JSONValue, _ depth: Int, _ index: [Int]) throws {
-            if depth == shape.count {
-                switch v {
-                case .bool(let b): elements.append(b ? 1 : 0)
-                default:
-                    guard let d = v.numberValue else {
-                        throw InputError.invalidArgument(argument: argument, reason: "element \(index) is not a number")
-                    }
-                    elements.append(T(d))
-                }
-                return
+        func number(_ element: JSONValue, _ index: [Int]) throws -> Double {
+            if case .bool(let b) = element { return b ? 1 : 0 }
+            guard let d = element.numberValue else {
+                throw InputError.invalidArgument(argument: argument, reason: "element \(index) is not a number")
             }
-            guard case .array(let items) = v else {
-                throw InputError.shapeMismatch(argument: "\(argument)\(index)", expected: [shape[depth]], actual: [])
-            }
-            guard items.count == shape[depth] else {
-                throw InputError.shapeMismatch(argument: "\(argument)\(index)", expected: [shape[depth]], actual: [items.count])
-            }
-            for (i, item) in items.enumerated() { try walk(item, depth + 1, index + [i]) }
+            return d
         }
-        try walk(value, 0, [])
+        var count = 0
+        try forEachElement(of: value, shape: shape, argument: argument) { element, index in
+            _ = try number(element, index)
+            count += 1
+        }
+        var elements: [T] = []
+        elements.reserveCapacity(count)
+        try forEachElement(of: value, shape: shape, argument: argument) { element, index in
+            elements.append(T(try number(element, index)))
+        }
         return try Tensor(shape: shape, elements: elements, argument: argument)
+    }
+
+    /// Calls `body` with every element of `value` at depth `shape.count` and its index, in row-major
+    /// order, after checking that each array at depth d has `shape[d]` items.
+    /// - Throws: `InputError.shapeMismatch` naming the first sub-array whose extent differs.
+    private static func forEachElement(of value: JSONValue, shape: [Int], argument: String,
+                                       _ body: (JSONValue, [Int]) throws -> Void) throws {
+        var index: [Int] = []
+        func walk(_ v: JSONValue) throws {
+            let depth = index.count
+            if depth == shape.count { return try body(v, index) }
+            guard case .array(let items) = v, items.count == shape[depth] else {
+                let actual: [Int] = if case .array(let items) = v { [items.count] } else { [] }
+                throw InputError.shapeMismatch(argument: "\(argument)\(index)", expected: [shape[depth]], actual: actual)
+            }
+            for (i, item) in items.enumerated() {
+                index.append(i)
+                try walk(item)
+                index.removeLast()
+            }
+        }
+        try walk(value)
     }
 
     /// A tensor as nested arrays of numbers (non-finite values as the format's strings).

@@ -1,4 +1,7 @@
-/// A malformed JSON text: `message` says what, `line`/`column` where (1-based).
+import Tensor
+
+/// A malformed JSON text: `message` says what (one printable line), `line`/`column` where (1-based,
+/// columns counted in Unicode scalars).
 public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
     public let message: String
     public let line: Int
@@ -10,7 +13,13 @@ extension JSONValue {
     /// Parses a complete JSON text (RFC 8259). Throws `JSONSyntaxError` with the position of the
     /// first problem.
     public init(parsing text: String) throws {
-        var parser = JSONParser(bytes: Array(text.utf8))
+        try self.init(parsing: Array(text.utf8))
+    }
+
+    /// Parses a complete JSON text from its UTF-8 bytes, without copying them (an optional byte
+    /// order mark is skipped). Invalid UTF-8 is a `JSONSyntaxError` at the offending byte.
+    public init(parsing bytes: [UInt8]) throws {
+        var parser = JSONParser(bytes: bytes)
         self = try parser.parseDocument()
     }
 }
@@ -55,8 +64,25 @@ struct JSONParser {
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[position])))'")
+        default: throw error("unexpected \(describeCharacter(at: position))")
         }
+    }
+
+    /// The scalar whose UTF-8 encoding starts at `index` and its length in bytes; nil when the
+    /// bytes there are not valid UTF-8.
+    func scalar(at index: Int) -> (scalar: Unicode.Scalar, length: Int)? {
+        var iterator = bytes[index...].makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        guard case .valid(let encoded) = parser.parseScalar(from: &iterator) else { return nil }
+        return (Unicode.UTF8.decode(encoded), encoded.count)
+    }
+
+    /// "character \"é\"" (escaped when not printable) or "byte 0xFF (not UTF-8)", for messages.
+    func describeCharacter(at index: Int) -> String {
+        guard let (scalar, _) = scalar(at: index) else {
+            return "byte 0x\(String(bytes[index], radix: 16, uppercase: true)) (not UTF-8)"
+        }
+        return "character \(String(scalar).sanitizedForMessage())"
     }
 
     mutating func expectLiteral(_ word: String) throws {
@@ -85,7 +111,7 @@ struct JSONParser {
                 throw error("expected a string key")
             }
             let key = try parseString()
-            if object[key] != nil { throw error("duplicate key \"\(key)\"") }
+            if object[key] != nil { throw error("duplicate key \(key.sanitizedForMessage())") }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
             position += 1
@@ -137,7 +163,7 @@ struct JSONParser {
             if digits() == 0 { throw error("expected digits in the exponent") }
         }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        guard let value = Double(text) else { throw error("invalid number '\(text)'") }
+        guard let value = Double(text) else { throw error("invalid number \(text.sanitizedForMessage())") }
         return value
     }
 
@@ -154,6 +180,7 @@ struct JSONParser {
             case UInt8(ascii: "\\"):
                 guard position < bytes.count else { throw error("unterminated escape") }
                 let e = bytes[position]
+                let escapeStart = position
                 position += 1
                 switch e {
                 case UInt8(ascii: "\""): out.append(0x22)
@@ -178,10 +205,19 @@ struct JSONParser {
                     }
                     out.append(contentsOf: Array(String(Character(Unicode.Scalar(code)!)).utf8))
                 default:
-                    throw error("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
+                    position = escapeStart
+                    throw error("invalid escape: \(describeCharacter(at: escapeStart)) after a backslash")
                 }
             case 0x00..<0x20:
-                throw error("control character in a string")
+                position -= 1
+                throw error("control character \(String(UnicodeScalar(b)).sanitizedForMessage()) in a string")
+            case 0x80...:
+                guard let (_, length) = scalar(at: position - 1) else {
+                    position -= 1
+                    throw error("invalid UTF-8 in a string: \(describeCharacter(at: position))")
+                }
+                out.append(contentsOf: bytes[(position - 1)..<(position - 1 + length)])
+                position += length - 1
             default:
                 out.append(b)
             }

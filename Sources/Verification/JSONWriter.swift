@@ -1,8 +1,12 @@
+import Tensor
+
 extension JSONValue {
     /// The value as JSON text. Doubles are written as shortest round-trip decimals (Swift's
     /// `description`), integral values without a fraction, non-finite values as "nan"/"inf"/"-inf"
-    /// strings (the golden format's convention). `indent` > 0 pretty-prints arrays of containers
-    /// and objects; arrays of scalars stay on one line.
+    /// strings (the golden format's convention). Control, format (bidi), separator, private-use and
+    /// unassigned characters in strings are written as `\u` escapes, so printed output cannot drive
+    /// a terminal. `indent` > 0 pretty-prints arrays of containers and objects; arrays of scalars
+    /// stay on one line.
     public func serialized(indent: Int = 0) -> String {
         var out = ""
         write(to: &out, indent: indent, level: 0)
@@ -57,9 +61,11 @@ extension JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case _ where !scalar.isPrintableInMessage:
+                for unit in String(scalar).utf16 {   // a surrogate pair beyond the BMP
+                    let hex = String(unit, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                }
             default: out.unicodeScalars.append(scalar)
             }
         }

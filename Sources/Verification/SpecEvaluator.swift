@@ -33,7 +33,8 @@ public protocol SpecEvaluator: Sendable {
     /// Forward evaluation in precision `T`. Invalid inputs throw `InputError`.
     func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs
     /// Analytic ∂L/∂x for every differentiable input present, in Double. Non-differentiable
-    /// Specs return an empty dictionary.
+    /// Specs return an empty dictionary. Callers go through `checkedGradients`, so an
+    /// implementation may take every cotangent to have the shape of a numeric output it produces.
     func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>]
 }
 
@@ -42,19 +43,39 @@ extension SpecEvaluator {
         [:]
     }
 
+    /// `gradients(_:cotangents:)` after checking each cotangent against the output it pairs with:
+    /// the one place every caller (the harness, `rlref eval`, the tests) validates cotangents, so no
+    /// evaluator has to remember to.
+    /// - Throws: the evaluation's `InputError`s, then those of `check(_:against:)`.
+    public func checkedGradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+        try Self.check(cotangents, against: evaluate(inputs, as: Double.self))
+        return try gradients(inputs, cotangents: cotangents)
+    }
+
     /// L = Σ_k <cotangents[k], outputs[k]> in Double.
+    /// - Throws: the evaluation's `InputError`s, then those of `check(_:against:)`.
     public func weightedSum(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> Double {
         let outputs = try evaluate(inputs, as: Double.self)
+        try Self.check(cotangents, against: outputs)
         var total = 0.0
         for (name, cot) in cotangents {
-            guard case .numbers(let out)? = outputs[name] else {
-                throw InputError.invalidArgument(argument: "cotangents.\(name)", reason: "no numeric output of that name")
-            }
-            guard out.shape == cot.shape else {
-                throw InputError.shapeMismatch(argument: "cotangents.\(name)", expected: out.shape, actual: cot.shape)
-            }
-            total += out.dot(cot)
+            if case .numbers(let out)? = outputs[name] { total += out.dot(cot) }
         }
         return total
+    }
+
+    /// Checks that every cotangent names a numeric output and has its shape.
+    /// - Throws: `InputError.invalidArgument` for a cotangent on no numeric output (argument
+    ///   `cotangents.<name>`), `shapeMismatch` for one whose shape differs from its output's.
+    public static func check(_ cotangents: [String: Tensor<Double>], against outputs: Outputs) throws {
+        for (name, cot) in cotangents.sorted(by: { $0.key < $1.key }) {
+            let argument = "cotangents.\(name.sanitizedForMessage(quoted: false))"
+            guard case .numbers(let out)? = outputs[name] else {
+                throw InputError.invalidArgument(argument: argument, reason: "no numeric output of that name")
+            }
+            guard out.shape == cot.shape else {
+                throw InputError.shapeMismatch(argument: argument, expected: out.shape, actual: cot.shape)
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensor
 import Verification
 
 /// `rlref compare FILE.json OTHER.json`: checks another implementation's results against the
@@ -29,31 +30,32 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         guard let p = Precision(rawValue: precision) else {
-            throw CLIError("--precision: unknown value \"\(precision)\"; allowed: float64, float32")
+            throw CLIError("--precision: unknown value \(precision.sanitizedForMessage()); allowed: float64, float32")
         }
-        let golden = try loadGoldenFile(file, requireExpected: true)
-        guard let data = FileManager.default.contents(atPath: other) else {
-            throw CLIError("\(other): cannot read the file (missing or unreadable)")
-        }
+        let golden = try GoldenFile(contentsOf: file)
         let parsed: JSONValue
-        do { parsed = try JSONValue(parsing: String(decoding: data, as: UTF8.self)) } catch let e as JSONSyntaxError {
-            throw CLIError("\(other): malformed JSON at \(e)")
+        do { parsed = try JSONValue(contentsOf: other) } catch let e as JSONSyntaxError {
+            throw CLIError("\(other.sanitizedForMessage()): malformed JSON at \(e)")
         }
-        guard case .object(let results) = parsed else { throw CLIError("\(other): $: the top level must be an object keyed by case id") }
+        guard case .object(let results) = parsed else {
+            throw CLIError("\(other.sanitizedForMessage()): $: the top level must be an object keyed by case id")
+        }
 
         var cases = golden.cases
         if allowMissing {
             cases = cases.filter { results[$0.id] != nil }
-            guard !cases.isEmpty else { throw CLIError("\(other): none of the case ids of \(file) is present") }
+            guard !cases.isEmpty else { throw CLIError("\(other.sanitizedForMessage()): none of the case ids of \(file.sanitizedForMessage()) is present") }
             let skipped = golden.cases.count - cases.count
-            if skipped > 0 { print("skipping \(skipped) case(s) absent from \(other)") }
+            if skipped > 0 { print("skipping \(skipped) case(s) absent from \(other.sanitizedForMessage())") }
         }
         let verdicts = ExternalResults.compare(cases, results: results, precision: p)
-        let rows = verdicts.map { [$0.caseID, $0.outputs, $0.gradients, $0.passed ? "pass" : "FAIL"] }
+        let rows = verdicts.map { [$0.caseID.sanitizedForMessage(quoted: false), $0.outputs, $0.gradients, $0.passed ? "pass" : "FAIL"] }
         print(renderTable(header: ["case", "outputs (worst abs err)", "gradients", "status"], rows: rows))
         let failures = verdicts.filter { !$0.passed }
         print("\(verdicts.count - failures.count) passed, \(failures.count) failed")
-        for f in failures { FileHandle.standardError.write(Data("\(f.caseID): \(f.failure!)\n".utf8)) }
+        for f in failures {
+            FileHandle.standardError.write(Data("\(f.caseID.sanitizedForMessage(quoted: false)): \(f.failure!)\n".utf8))
+        }
         if !failures.isEmpty { throw ExitCode.failure }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpecCatalog
+import Tensor
 import Verification
 
 /// `rlref eval FILE.json`: computes the file's Spec on each case's inputs, ignoring expectations.
@@ -22,14 +23,14 @@ struct EvalCommand: ParsableCommand {
     var caseID: String?
 
     func run() throws {
-        let golden = try loadGoldenFile(file, requireExpected: false)
+        let golden = try GoldenFile(contentsOf: file, requireExpected: false)
         guard let evaluator = Catalog.evaluator(for: golden.spec) else {
-            throw CLIError("\(file): no implementation of spec \"\(golden.spec)\"; known: \(Catalog.evaluators.map(\.spec).joined(separator: ", "))")
+            throw CLIError("\(file.sanitizedForMessage()): no implementation of spec \(golden.spec.sanitizedForMessage()); known: \(Catalog.evaluators.map(\.spec).joined(separator: ", "))")
         }
         var cases = golden.cases
         if let caseID {
             cases = cases.filter { $0.id == caseID }
-            guard !cases.isEmpty else { throw CLIError("\(file): no case with id \"\(caseID)\"") }
+            guard !cases.isEmpty else { throw CLIError("\(file.sanitizedForMessage()): no case with id \(caseID.sanitizedForMessage())") }
         }
         let (results, unexpected) = try ExternalResults.evaluate(cases, with: evaluator)
         print(JSONValue.object(results).serialized(indent: 1))
@@ -37,20 +38,5 @@ struct EvalCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(unexpected) case(s) had invalid inputs\n".utf8))
             throw ExitCode.failure
         }
-    }
-}
-
-/// Reads a golden-format file, turning every problem into a one-line `CLIError`.
-func loadGoldenFile(_ path: String, requireExpected: Bool) throws -> GoldenFile {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIError("\(path): cannot read the file (missing or unreadable)")
-    }
-    guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(path): not UTF-8 text") }
-    do {
-        return try GoldenFile(json: try JSONValue(parsing: text), path: path, requireExpected: requireExpected)
-    } catch let e as JSONSyntaxError {
-        throw CLIError("\(path): malformed JSON at \(e)")
-    } catch let e as GoldenFormatError {
-        throw CLIError(e.description)
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Tensor
 
 @main
 struct RLRefCommand: ParsableCommand {
@@ -11,6 +13,26 @@ struct RLRefCommand: ParsableCommand {
             with `rlref eval` and `rlref compare`.
             """,
         subcommands: [GoldenCommand.self, EvalCommand.self, CompareCommand.self])
+
+    /// Runs the command line. A failure's message is made one printable line
+    /// (`sanitizedForMessage`) before it is printed: ArgumentParser echoes unknown options and
+    /// arguments as typed, and no error of ours may reach the terminal raw either.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let raw = message(for: error)
+            var text = fullMessage(for: error)
+            if let range = text.range(of: raw) {
+                text.replaceSubrange(range, with: raw.sanitizedForMessage(quoted: false, limit: 1000))
+            }
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 struct GoldenCommand: ParsableCommand {
@@ -19,7 +41,7 @@ struct GoldenCommand: ParsableCommand {
         subcommands: [VerifyCommand.self])
 }
 
-/// A user-facing failure: printed as one line by ArgumentParser, exit code 1.
+/// A user-facing failure: printed as one line by `RLRefCommand.main`, exit code 1.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

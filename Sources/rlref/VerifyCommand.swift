@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpecCatalog
+import Tensor
 import Verification
 
 /// `rlref golden verify`: runs every golden case of every Spec through the library.
@@ -24,12 +25,12 @@ struct VerifyCommand: ParsableCommand {
         var specs = Set(library.specNames()).union(Catalog.evaluators.map(\.spec)).sorted()
         if let spec {
             guard specs.contains(spec) else {
-                throw CLIError("unknown spec \"\(spec)\"; known: \(specs.joined(separator: ", "))")
+                throw CLIError("unknown spec \(spec.sanitizedForMessage()); known: \(specs.joined(separator: ", "))")
             }
             specs = [spec]
         }
         guard !library.specNames().isEmpty else {
-            throw CLIError("\(library.directory): no golden files (expected <Spec>/*.json folders)")
+            throw CLIError("\(library.directory.sanitizedForMessage()): no golden files (expected <Spec>/*.json folders)")
         }
         var summaries: [SpecSummary] = []
         for name in specs {
@@ -48,7 +49,7 @@ struct VerifyCommand: ParsableCommand {
         let header = ["spec", "cases", "passed", "f64 abs err", "f64 rel err", "f32 abs err", "f32 rel err",
                       "gradients", "status"]
         let body = rows.map { s in
-            [s.spec, "\(s.cases)", "\(s.passed)"] + Precision.allCases.flatMap {
+            [s.spec.sanitizedForMessage(quoted: false), "\(s.cases)", "\(s.passed)"] + Precision.allCases.flatMap {
                 [format(s.worstAbsolute[$0] ?? 0), format(s.worstRelative[$0] ?? 0)]
             } + [s.gradientSummary, s.status.rawValue]
         }
@@ -57,7 +58,7 @@ struct VerifyCommand: ParsableCommand {
         let total = checked.reduce(0) { $0 + $1.cases }, passed = checked.reduce(0) { $0 + $1.passed }
         let pending = rows.filter { $0.status == .pending }
         if !pending.isEmpty {
-            print("pending (golden data, no code yet): \(pending.map(\.spec).joined(separator: ", "))")
+            print("pending (golden data, no code yet): \(pending.map { $0.spec.sanitizedForMessage(quoted: false) }.joined(separator: ", "))")
         }
         print("\(passed) passed, \(total - passed) failed")
     }
@@ -124,7 +125,7 @@ struct SpecSummary {
 /// The GoldenData folder given on the command line or found automatically.
 func locateLibrary(_ explicit: String?) throws -> GoldenLibrary {
     if let explicit {
-        guard FileManager.default.fileExists(atPath: explicit) else { throw CLIError("golden directory \(explicit) does not exist") }
+        guard FileManager.default.fileExists(atPath: explicit) else { throw CLIError("golden directory \(explicit.sanitizedForMessage()) does not exist") }
         return GoldenLibrary(directory: explicit)
     }
     guard let lib = GoldenLibrary.locate() else {

@@ -64,16 +64,13 @@ struct MalformedInputTests {
         let evaluator = try #require(Catalog.evaluator(for: spec))
         var evaluations = 0
         for goldenCase in try Golden.cases(spec) {
-            var cotangents: [String: Tensor<Double>] = [:]
-            for (k, v) in goldenCase.cotangents ?? JSONObject() {
-                cotangents[k] = try JSONValue.tensor(from: v, argument: k)
-            }
+            let cotangents = try goldenCase.cotangentTensors()
             for (label, inputs) in Self.mutations(of: goldenCase.inputs) {
                 evaluations += 1
                 do {
                     _ = try evaluator.evaluate(inputs, as: Double.self)
                     _ = try evaluator.evaluate(inputs, as: Float.self)
-                    if !cotangents.isEmpty { _ = try evaluator.gradients(inputs, cotangents: cotangents) }
+                    if !cotangents.isEmpty { _ = try evaluator.checkedGradients(inputs, cotangents: cotangents) }
                 } catch is InputError {
                     continue
                 } catch {

@@ -92,4 +92,34 @@ struct TensorTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: PNGError.self) { try PNGImage(contentsOf: path) }
     }
+
+    /// CRC-32 (ISO-HDLC) as PNG chunks use it.
+    static func crc32(_ bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test("a PNG header declaring more than maximumPixelBytes is refused before allocating")
+    func pngSizeBound() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rlref-huge-\(UUID()).png").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try PNGImage(width: 1, height: 1, channels: 4, pixels: [1, 2, 3, 4]).write(to: path)
+        // IHDR's data (width, height, ...) starts at byte 16, its CRC (over type and data) at byte 29.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        for (offset, value) in [(16, UInt32(200_000)), (20, UInt32(200_000)), (29, 0)] {
+            let v = offset == 29 ? Self.crc32(bytes[12..<29]) : value
+            bytes.replaceSubrange(offset..<(offset + 4), with: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: v >> $0) })
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try PNGImage(contentsOf: path)
+        } throws: { error in
+            guard case .outOfRange(let argument, let value, let range)? = error as? InputError else { return false }
+            return argument == path.sanitizedForMessage() && value == 160e9 && range.contains("200000×200000×4")
+        }
+    }
 }

@@ -23,6 +23,13 @@ struct JSONTests {
         #expect(try JSONValue(parsing: v.serialized()) == v)
     }
 
+    @Test("control, bidi and separator characters are written as \\u escapes and read back unchanged")
+    func unprintableStrings() throws {
+        let v = JSONValue.string("a\u{1B}[31m\u{7F}\u{85}\u{202E}\u{2028}\u{FEFF}\u{F0000}é😀")
+        #expect(v.serialized() == #""a\u001b[31m\u007f\u0085\u202e\u2028\ufeff\udb80\udc00é😀""#)
+        #expect(try JSONValue(parsing: v.serialized()) == v)
+    }
+
     @Test("malformed JSON names line and column", arguments: [
         ("{\n  \"a\": [1, 2,]\n}", 2, 14),
         ("{\"a\": 1} x", 1, 10),
