@@ -48,14 +48,11 @@ public enum ModelFolder {
         }
     }
 
+    /// A JSON file of the folder (config, adapter config, tokenizer), read within `InputFile`'s limit.
+    /// - Throws: `InputFileError` when unreadable or too large, `InputError` naming the file when not JSON.
     static func readJSON(_ path: String) throws -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError.invalidArgument(argument: (path as NSString).lastPathComponent, reason: "is missing or unreadable")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError.invalidArgument(argument: (path as NSString).lastPathComponent, reason: "is not UTF-8")
-        }
-        do { return try JSONValue(parsing: text) } catch {
+        let bytes = try InputFile.bytes(atPath: path)
+        do { return try JSONValue(parsing: bytes) } catch {
             throw InputError.invalidArgument(argument: (path as NSString).lastPathComponent, reason: "is not JSON (\(error))")
         }
     }

@@ -28,17 +28,18 @@ public enum Safetensors {
         public var metadata: [String: String]
     }
 
-    /// Reads every tensor of the file at `path`, converted to `T`.
+    /// Weight files larger than this are refused before reading (the runner's models are megabytes).
+    public static let maximumFileBytes = 4 << 30
+
+    /// Reads every tensor of the file at `path` (read once into one buffer), converted to `T`.
+    /// - Throws: `InputFileError` when the file cannot be read or exceeds `maximumFileBytes`;
+    ///   `InputError` for malformed contents.
     public static func read<T: Scalar>(contentsOf path: String, as: T.Type = T.self) throws -> Contents<T> {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError.invalidArgument(argument: path, reason: "is missing or unreadable")
-        }
-        return try decode(data, name: (path as NSString).lastPathComponent, as: T.self)
+        try decode(InputFile.bytes(atPath: path, limit: maximumFileBytes), name: (path as NSString).lastPathComponent, as: T.self)
     }
 
     /// Decodes a safetensors byte string; errors name `name` and the offending entry.
-    public static func decode<T: Scalar>(_ data: Data, name: String, as: T.Type = T.self) throws -> Contents<T> {
-        let bytes = [UInt8](data)
+    public static func decode<T: Scalar>(_ bytes: [UInt8], name: String, as: T.Type = T.self) throws -> Contents<T> {
         func fail(_ reason: String) -> InputError { InputError.invalidArgument(argument: name, reason: reason) }
         guard bytes.count >= 8 else { throw fail("is shorter than the 8-byte header length (truncated?)") }
         var headerLength: UInt64 = 0
@@ -46,9 +47,8 @@ public enum Safetensors {
         guard headerLength <= UInt64(maximumHeaderBytes) else { throw fail("declares a header of \(headerLength) bytes (limit \(maximumHeaderBytes))") }
         guard headerLength <= UInt64(bytes.count - 8) else { throw fail("declares a \(headerLength)-byte header but holds \(bytes.count - 8) bytes after the length (truncated?)") }
         let dataStart = 8 + Int(headerLength)
-        guard let text = String(bytes: bytes[8..<dataStart], encoding: .utf8) else { throw fail("header is not UTF-8") }
         let header: JSONValue
-        do { header = try JSONValue(parsing: text) } catch { throw fail("header is not JSON (\(error))") }
+        do { header = try JSONValue(parsing: Array(bytes[8..<dataStart])) } catch { throw fail("header is not JSON (\(error))") }
         guard case .object(let entries) = header else { throw fail("header is not a JSON object") }
         let dataBytes = bytes.count - dataStart
         var parsed: [Entry] = []
@@ -125,7 +125,7 @@ public enum Safetensors {
 
     /// Encodes tensors (sorted by name) as `dtype`, with `metadata` (transformers writes `format: pt`).
     public static func encode<T: Scalar>(_ tensors: [String: Tensor<T>], dtype: DType,
-                                         metadata: [String: String] = ["format": "pt"]) -> Data {
+                                         metadata: [String: String] = ["format": "pt"]) -> [UInt8] {
         let names = tensors.keys.sorted()
         var header = JSONObject()
         if !metadata.isEmpty {
@@ -160,12 +160,12 @@ public enum Safetensors {
                 }
             }
         }
-        return Data(out)
+        return out
     }
 
     /// Writes `tensors` to `path` atomically.
     public static func write<T: Scalar>(_ tensors: [String: Tensor<T>], dtype: DType, to path: String,
                                         metadata: [String: String] = ["format": "pt"]) throws {
-        try AtomicFile.write(encode(tensors, dtype: dtype, metadata: metadata), to: path)
+        try AtomicFile.write(Data(encode(tensors, dtype: dtype, metadata: metadata)), to: path)
     }
 }
