@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RLAlgorithms", targets: ["RLAlgorithms"]),
         .library(name: "Verification", targets: ["Verification"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "rlref", targets: ["rlref"]),
     ],
     dependencies: [
@@ -27,10 +28,12 @@ let package = Package(
         // The tiny LLaVA-layout model runner: layers as forward/backward pairs, LoRA, value head,
         // Hugging Face file formats.
         .target(name: "Models", dependencies: ["Tensor", "RLAlgorithms", "Verification"]),
+        // Training on top of the model runner: parameter-group optimisers calling RLAlgorithms' steps.
+        .target(name: "Training", dependencies: ["Tensor", "RLAlgorithms", "Models"]),
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
         .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification", "Models"]),
         // Test-only helpers: locating GoldenData, turning harness reports into test failures.
-        .target(name: "TestSupport", dependencies: ["Verification"]),
+        .target(name: "TestSupport", dependencies: ["Verification", "Models"]),
         .executableTarget(
             name: "rlref",
             dependencies: [
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SpecCatalog", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
         .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

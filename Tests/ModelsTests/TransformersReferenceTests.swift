@@ -15,78 +15,6 @@ import Verification
 struct TransformersReferenceTests {
     static let folders = ["micro-lora", "micro-full"]
 
-    /// One reference folder: the model as RLRef loads it, the recorded batch and the expectations.
-    struct Reference {
-        var folder: String
-        var model: VisionLanguageModel<Double>
-        var json: JSONObject
-        var tensors: [String: Tensor<Double>]
-        var batch: ModelBatch<Double>
-
-        init(_ name: String) throws {
-            folder = (Golden.library.directory as NSString).appendingPathComponent("Model/transformers/\(name)")
-            model = try ModelFolder.load(folder, as: Double.self)
-            guard case .object(let root) = try JSONValue(parsing: String(contentsOfFile: folder + "/reference.json", encoding: .utf8)) else {
-                throw InputError.invalidArgument(argument: "reference.json", reason: "not an object")
-            }
-            json = root
-            tensors = try Safetensors.read(contentsOf: folder + "/reference.safetensors", as: Double.self).tensors
-            let inputs = try Self.object(root, "inputs")
-            let ids = try JSONValue.tensor(from: inputs["input_ids"]!, argument: "input_ids", as: Double.self)
-            let mask = try JSONValue.tensor(from: inputs["attention_mask"]!, argument: "attention_mask", as: Double.self)
-            let (rows, length) = (ids.shape[0], ids.shape[1])
-            batch = ModelBatch(tokens: (0..<rows).map { b in (0..<length).map { Int(ids[b, $0]) } },
-                               attentionMask: (0..<rows).map { b in (0..<length).map { mask[b, $0] != 0 } },
-                               pixels: try JSONValue.tensor(from: inputs["pixel_values"]!, argument: "pixel_values"))
-        }
-
-        static func object(_ o: JSONObject, _ key: String) throws -> JSONObject {
-            guard case .object(let child)? = o[key] else { throw InputError.missingInput(argument: key) }
-            return child
-        }
-
-        func input(_ key: String) throws -> Tensor<Double> {
-            try JSONValue.tensor(from: try Self.object(json, "inputs")[key]!, argument: key)
-        }
-
-        func cotangent(_ key: String) throws -> Tensor<Double> {
-            try JSONValue.tensor(from: try Self.object(try Self.object(json, "inputs"), "cotangents")[key]!, argument: key)
-        }
-
-        /// The expectation `key` of a reference: an array in reference.json or the name of a tensor in
-        /// reference.safetensors.
-        func expected(_ reference: String, _ path: String...) throws -> JSONValue {
-            var node = try Self.object(try Self.object(json, "references"), reference)
-            for key in path.dropLast() { node = try Self.object(node, key) }
-            guard let value = node[path.last!] else { throw InputError.missingInput(argument: path.joined(separator: ".")) }
-            if case .string(let name) = value, let t = tensors[name] { return JSONValue(t) }
-            return value
-        }
-
-        func tolerance(_ reference: String) throws -> Tolerance {
-            let t = try Self.object(try Self.object(json, "tolerance"), reference)
-            return Tolerance(absolute: t["atol"]!.numberValue!, relative: t["rtol"]!.numberValue!)
-        }
-
-        var trainableNames: [String] {
-            guard case .object(let t)? = json["trainable"], case .array(let names)? = t["names"] else { return [] }
-            return names.compactMap { if case .string(let s) = $0 { s } else { nil } }
-        }
-
-        /// The model with exactly the recorded trainable parameters trainable.
-        var trainableModel: VisionLanguageModel<Double> {
-            var m = model
-            let names = Set(trainableNames)
-            m.setTrainable { names.contains($0) }
-            return m
-        }
-
-        func gradients(of m: VisionLanguageModel<Double>) -> [String: Tensor<Double>] {
-            Dictionary(uniqueKeysWithValues: ParameterNames.all(m).filter { m[keyPath: $0.1].isTrainable }
-                .map { ($0.0, m[keyPath: $0.1].gradient) })
-        }
-    }
-
     static func expectMatch(_ expected: JSONValue, _ actual: JSONValue, _ tolerance: Tolerance, _ what: String,
                             sourceLocation: SourceLocation = #_sourceLocation) {
         let report = compare(expected: expected, actual: actual, tolerance: tolerance, path: what)
@@ -97,7 +25,7 @@ struct TransformersReferenceTests {
 
     @Test("logits, log-probs, entropies and values", arguments: folders)
     func forward(_ name: String) throws {
-        let r = try Reference(name)
+        let r = try TransformersReference(name)
         var context = ForwardContext.evaluation
         let rows = r.batch.rows, steps = r.batch.length - 1
         let scores = try r.model.score(r.batch, mask: Tensor(shape: [rows, steps], repeating: 1), context: &context)
@@ -112,7 +40,7 @@ struct TransformersReferenceTests {
 
     @Test("gradient of every trainable parameter under a random functional of log-probs, entropies and values", arguments: folders)
     func functionalGradient(_ name: String) throws {
-        let r = try Reference(name)
+        let r = try TransformersReference(name)
         var model = r.trainableModel
         var context = ForwardContext.evaluation
         let rows = r.batch.rows, steps = r.batch.length - 1
@@ -133,7 +61,7 @@ struct TransformersReferenceTests {
     }
 
     /// The PPO loss of Specs/PPOLoss.md (paper preset) over the response tokens, through RLAlgorithms.
-    static func ppoLoss(_ r: Reference, model: inout VisionLanguageModel<Double>, backward: Bool) throws -> PPOLossResult<Double> {
+    static func ppoLoss(_ r: TransformersReference, model: inout VisionLanguageModel<Double>, backward: Bool) throws -> PPOLossResult<Double> {
         var context = ForwardContext.evaluation
         let mask = try r.input("response_mask")
         let scores = try model.score(r.batch, mask: mask, context: &context)
@@ -151,7 +79,7 @@ struct TransformersReferenceTests {
 
     @Test("PPO loss (Specs/PPOLoss.md, paper preset) and its gradient of every trainable parameter", arguments: folders)
     func ppoLossGradient(_ name: String) throws {
-        let r = try Reference(name)
+        let r = try TransformersReference(name)
         var model = r.trainableModel
         let result = try Self.ppoLoss(r, model: &model, backward: true)
         let gradients = r.gradients(of: model)
@@ -169,7 +97,7 @@ struct TransformersReferenceTests {
 
     @Test("the same model in Float matches the float64 reference at the documented whole-model tolerance", arguments: folders)
     func float32(_ name: String) throws {
-        let r = try Reference(name)
+        let r = try TransformersReference(name)
         var model = try ModelFolder.load(r.folder, as: Float.self)
         let names = Set(r.trainableNames)
         model.setTrainable { names.contains($0) }
@@ -189,7 +117,7 @@ struct TransformersReferenceTests {
 
     @Test("a model saved by RLRef and loaded again is the same model, in F32 and F64 files")
     func saveAndLoad() throws {
-        let r = try Reference("micro-lora")
+        let r = try TransformersReference("micro-lora")
         let folder = NSTemporaryDirectory() + "rlref-model-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try ModelFolder.save(r.model, to: folder, dtype: .f64)

@@ -1,0 +1,93 @@
+import Models
+import RLAlgorithms
+import Tensor
+
+/// A set of parameters (by Hugging Face name) that share a learning rate and a weight decay
+/// (seed 000: 5e-6 for the policy, 1e-5 for the value head).
+public struct ParameterGroup: Sendable, Equatable {
+    public var name: String
+    /// Which parameter names belong to the group (the first group that claims a name gets it).
+    public var contains: @Sendable (String) -> Bool
+    public var schedule: WarmupSchedule
+    public var weightDecay: Double
+
+    public init(name: String, learningRate: Double, warmupSteps: Int = 0, weightDecay: Double,
+                contains: @escaping @Sendable (String) -> Bool) {
+        self.name = name
+        self.contains = contains
+        self.schedule = WarmupSchedule(peakLearningRate: learningRate, warmupSteps: warmupSteps)
+        self.weightDecay = weightDecay
+    }
+
+    public static func == (a: ParameterGroup, b: ParameterGroup) -> Bool {
+        a.name == b.name && a.schedule == b.schedule && a.weightDecay == b.weightDecay
+    }
+}
+
+/// Adam / AdamW over a model's trainable parameters in groups, with optional global-norm clipping
+/// and element-wise clamping — each update is the Optimizers Spec's functions (`clipGradientNorm`,
+/// `clampGradients`, `adamStep`; Specs/Optimizers.md Optimizers-1 … Optimizers-6), not a second copy.
+///
+/// One `step` reads the accumulated gradients (several backward passes before a step accumulate
+/// micro-batches; scale each loss by 1/k for a mean), clips them over all groups together as
+/// `torch.nn.utils.clip_grad_norm_` does over the parameters it is given, updates every parameter
+/// with its group's learning rate at this step, and leaves the gradients for `zeroGradients()`.
+public struct ParameterGroupOptimizer<T: Scalar>: Sendable {
+    public var adam: AdamConfiguration
+    public var groups: [ParameterGroup]
+    /// Global-norm bound (seed 000: 0.5), nil for none; applied before `clipValue`.
+    public var maxGradientNorm: Double?
+    /// Element-wise clamp (seed 004: 1), nil for none.
+    public var clipValue: Double?
+    /// Moments and step count per parameter name.
+    public private(set) var states: [String: AdamState<T>] = [:]
+    /// Updates applied so far.
+    public private(set) var stepCount = 0
+
+    public init(adam: AdamConfiguration, groups: [ParameterGroup], maxGradientNorm: Double? = nil, clipValue: Double? = nil) {
+        self.adam = adam
+        self.groups = groups
+        self.maxGradientNorm = maxGradientNorm
+        self.clipValue = clipValue
+    }
+
+    /// The trainable parameters of `model` with the index of their group, in `ParameterNames.all` order.
+    /// - Throws: `invalidArgument` naming a trainable parameter that no group claims.
+    func members(of model: VisionLanguageModel<T>) throws -> [(name: String, path: ParameterNames.Path<T>, group: Int)] {
+        try ParameterNames.all(model).filter { model[keyPath: $0.1].isTrainable }.map { name, path in
+            guard let g = groups.firstIndex(where: { $0.contains(name) }) else {
+                throw InputError.invalidArgument(argument: name, reason: "is trainable but in no parameter group")
+            }
+            return (name, path, g)
+        }
+    }
+
+    /// One update of every trainable parameter. Returns the global gradient norm before clipping.
+    @discardableResult
+    public mutating func step(_ model: inout VisionLanguageModel<T>) throws -> T {
+        let members = try members(of: model)
+        var gradients = members.map { model[keyPath: $0.path].gradient }
+        var norm: T = 0
+        if let maxGradientNorm {
+            let clipped = try clipGradientNorm(gradients, maxNorm: maxGradientNorm)
+            gradients = clipped.gradients
+            norm = clipped.totalNorm
+        } else {
+            norm = gradients.reduce(0) { $0 + $1.dot($1) }.squareRoot()
+        }
+        if let clipValue { gradients = try clampGradients(gradients, clipValue: clipValue) }
+        stepCount += 1
+        for (member, gradient) in zip(members, gradients) {
+            let group = groups[member.group]
+            var configuration = adam
+            configuration.weightDecay = group.weightDecay
+            let parameter = model[keyPath: member.path].value
+            let state = states[member.name] ?? AdamState(shape: parameter.shape)
+            let updated = try adamStep(parameters: parameter, gradient: gradient, state: state,
+                                       learningRate: try group.schedule.learningRate(atStep: stepCount), configuration: configuration)
+            model[keyPath: member.path].value = updated.parameters
+            states[member.name] = updated.state
+        }
+        return norm
+    }
+}
