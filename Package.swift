@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "rlref",
             dependencies: [
-                "Tensor", "RLAlgorithms", "Verification", "SpecCatalog",
+                "Tensor", "RLAlgorithms", "Verification", "SpecCatalog", "Models", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
