@@ -354,6 +354,17 @@ def beam_expected(inp: dict) -> dict:
     g = torch.Generator().manual_seed(5)
     t2 = np.asarray(inp["table"]) + 1e-4 * torch.randn((len(inp["table"]),) * 2, generator=g, dtype=F64).numpy()
     assert torch.equal(run_generate(inp, t2).sequences, out.sequences), inp
+    # the score formula, recomputed in float64: beam search applies the processors AFTER log_softmax (no
+    # renormalisation), so the chosen tokens' processed log-probs are the raw float64 log-softmax of table[prev];
+    # the length is the number of new tokens up to and including the first EOS (or max_new_tokens)
+    L, eos = len(inp["input_ids"][0]), int(inp["eos_token_id"])
+    logp = torch.log_softmax(torch.tensor(inp["table"], dtype=F64), -1)
+    for b, row in enumerate(out.sequences.tolist()):
+        new = row[L:]
+        n = new.index(eos) + 1 if eos in new else len(new)
+        prev = row[L - 1:L - 1 + n]
+        total = sum(float(logp[p, t]) for p, t in zip(prev, new[:n]))
+        assert abs(total / n ** float(inp["length_penalty"]) - float(out.sequences_scores[b])) < 2e-6, (inp, b)
     return {"sequences": out.sequences, "sequences_scores": out.sequences_scores.to(F64)}
 
 
@@ -417,12 +428,16 @@ def decoding_cases() -> list[dict]:
            "[B, L + 1] although max_new_tokens is 5", base(te, ids_e, m_e, 5, form="greedy"))
 
     # beam ---------------------------------------------------------------------------------
-    tb = toy_table(23, V, EOS, eos_bias=0.5, scale=1.5, grid=64.0)
+    # seed / EOS bias chosen (by a search over a few seeds) so that beams diverge, hypotheses end early with EOS and
+    # the length_penalty / early_stopping settings select different hypotheses
+    tb = toy_table(26, V, EOS, eos_bias=1.0, scale=1.5, grid=64.0)
     assert all(len(set(row[1:])) == V - 1 for row in tb), "beam table rows must have no ties"
     idsb = [[PAD, PAD, 1, 4], [1, 6, 3, 7]]
     mb = [[0, 0, 1, 1], [1, 1, 1, 1]]
     btol = tolerance(f64_atol=2e-6, f64_rtol=1e-6, f32_atol=2e-5, f32_rtol=1e-5)
-    note = (" sequences_scores = (sum of the processed log-softmax of the chosen tokens) / (number of new tokens, EOS "
+    note = (" finished hypotheses shorter than the longest returned one are filled with eos_token_id, NOT "
+            "pad_token_id: _beam_search fills with `pad_token_id or eos_token_id[0]` and pad id 0 is falsy;"
+            " sequences_scores = (sum of the processed log-softmax of the chosen tokens) / (number of new tokens, EOS "
             "included) ** length_penalty, computed by transformers in float32 (tolerance atol 2e-6 for that)")
 
     def beam(id, comment, inp):
@@ -438,12 +453,16 @@ def decoding_cases() -> list[dict]:
     beam("beam-lp2-never", "length_penalty 2.0 favours long hypotheses; early_stopping \"never\" (the heuristic uses "
          "max_length - prompt_len for lp > 0)", base(tb, idsb, mb, 6, form="beam", num_beams=3, length_penalty=2.0,
                                                      early_stopping="never"))
+    beam("beam-lp0-early-true", "length_penalty 0.0, early_stopping true",
+         base(tb, idsb, mb, 6, form="beam", num_beams=3, length_penalty=0.0, early_stopping=True))
+    beam("beam-lp2-early-true", "length_penalty 2.0, early_stopping true",
+         base(tb, idsb, mb, 6, form="beam", num_beams=3, length_penalty=2.0, early_stopping=True))
     beam("beam-lp1-early-false", "length_penalty 1.0, early_stopping false",
          base(tb, idsb, mb, 6, form="beam", num_beams=3, length_penalty=1.0, early_stopping=False))
     beam("beam-lp1-never", "length_penalty 1.0, early_stopping \"never\"",
          base(tb, idsb, mb, 6, form="beam", num_beams=3, length_penalty=1.0, early_stopping="never"))
     beam("beam-2-single-row", "num_beams 2, B 1, early_stopping true",
-         base(tb, [[1, 5]], [[1, 1]], 5, form="beam", num_beams=2, length_penalty=1.0, early_stopping=True))
+         base(tb, [[1, 3]], [[1, 1]], 5, form="beam", num_beams=2, length_penalty=1.0, early_stopping=True))
     beam("beam-5-no-repeat-min-new", "num_beams 5, no_repeat_ngram_size 2, min_new_tokens 4 (the inference setting of "
          "seed 004 scaled down), length_penalty 1.0, early_stopping true",
          base(tb, idsb, mb, 7, form="beam", num_beams=5, length_penalty=1.0, early_stopping=True,
