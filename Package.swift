@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RLAlgorithms", targets: ["RLAlgorithms"]),
         .library(name: "Verification", targets: ["Verification"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Generation", targets: ["Generation"]),
         .library(name: "Training", targets: ["Training"]),
         .executable(name: "rlref", targets: ["rlref"]),
     ],
@@ -28,8 +29,10 @@ let package = Package(
         // The tiny LLaVA-layout model runner: layers as forward/backward pairs, LoRA, value head,
         // Hugging Face file formats.
         .target(name: "Models", dependencies: ["Tensor", "RLAlgorithms", "Verification"]),
+        // Autoregressive generation: key/value cache, logits processors, sampling, beam search.
+        .target(name: "Generation", dependencies: ["Tensor", "RLAlgorithms", "Models"]),
         // Training on top of the model runner: parameter-group optimisers calling RLAlgorithms' steps.
-        .target(name: "Training", dependencies: ["Tensor", "RLAlgorithms", "Models"]),
+        .target(name: "Training", dependencies: ["Tensor", "RLAlgorithms", "Models", "Generation"]),
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
         .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification", "Models"]),
         // Test-only helpers: locating GoldenData, turning harness reports into test failures.
@@ -37,13 +40,14 @@ let package = Package(
         .executableTarget(
             name: "rlref",
             dependencies: [
-                "Tensor", "RLAlgorithms", "Verification", "SpecCatalog", "Models", "Training",
+                "Tensor", "RLAlgorithms", "Verification", "SpecCatalog", "Models", "Generation", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SpecCatalog", "TestSupport"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "Models", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
         .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
     ],

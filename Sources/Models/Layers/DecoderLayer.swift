@@ -18,6 +18,9 @@ public struct DecoderLayer<T: Scalar>: Sendable {
         var attention: SelfAttention<T>.Cache
         var postAttentionNorm: RMSNorm<T>.Cache
         var mlp: SwiGLU<T>.Cache
+
+        /// The layer's keys (after rotary) and values [B·T, H_kv·d]: what a key/value cache stores.
+        public var attentionKeysAndValues: (keys: Tensor<T>, values: Tensor<T>) { (attention.rotatedKey, attention.values) }
     }
 
     public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {

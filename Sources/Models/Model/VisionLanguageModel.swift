@@ -30,7 +30,7 @@ public struct VisionLanguageModel<T: Scalar>: Sendable {
         var projector: TwoLayerPerceptron<T>.Cache?
         var imageRows: [Int]
         var attentionBatch: SelfAttention<T>.Batch
-        var layers: [DecoderLayer<T>.Cache]
+        public internal(set) var layers: [DecoderLayer<T>.Cache]
         var finalNorm: RMSNorm<T>.Cache
         var lmHead: Linear<T>.Cache
     }
