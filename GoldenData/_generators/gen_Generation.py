@@ -22,11 +22,14 @@ Note: generate casts the next-token logits to float32 before the processors (bot
 and beam search accumulates its scores in float32. The toy tables are multiples of 1/8 (exact in float32), so
 greedy's processed scores are exact; beam `sequences_scores` carry float32 rounding (tolerance set per case).
 
+micro-full.json reads the committed GoldenData/Model/transformers/micro-full folder (written by
+gen_ModelTransformers.py, which generate_all.py runs after this file) and checks that its weights are exactly those
+gen_Model.build_micro_model builds; if that model ever changes, run gen_ModelTransformers.py and then this file.
+
 Run from the package root:  .venv-golden/bin/python GoldenData/_generators/gen_Generation.py
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -485,10 +488,199 @@ def decoding_error_cases(table) -> list[dict]:
 
 
 # ----------------------------------------------------------------------------------------------
+# Whole micro LLaVA: GoldenData/Generation/transformers/micro-full.json
+# ----------------------------------------------------------------------------------------------
+MODEL_DIR = os.path.join(ROOT, "Model", "transformers", "micro-full")
+IMG = G.IMAGE
+# prompt tokens chosen so that no run generates the image token 31 (the micro model often does; a generated image
+# token would break the teacher-forced check below, LLaVA then counts more image tokens than image features)
+MICRO_IDS = [[G.BOS, IMG, IMG, IMG, IMG, 7, 20, 3],
+             [0, 0, G.BOS, IMG, IMG, IMG, IMG, 22]]
+MICRO_MASK = [[1] * 8, [0, 0] + [1] * 6]
+POSITION_NOTE = (
+    "transformers 5.24.0 (GenerationMixin._prepare_position_ids_for_generation, called once by generate before the "
+    "prefill) builds position_ids = cumsum(attention_mask, -1) - 1 and then sets the padded positions to 0 "
+    "(masked_fill(attention_mask == 0, 0)): a left-padded row's first real token gets position 0 and its pads also "
+    "carry 0 (they are masked out of attention anyway). After every step "
+    "(_update_model_kwargs_for_generation) the new token's position is the row's last position + 1, and a 1 is "
+    "appended to attention_mask for every row (also for rows that already finished). With the KV cache "
+    "(use_cache True, DynamicCache), prepare_inputs_for_generation passes only the last token and the last position "
+    "column after the prefill; the attention mask covers the whole cached length. The model's own default without "
+    "position_ids (LlamaModel: arange over the sequence) would be WRONG for left-padded rows. Beam search expands "
+    "input_ids, attention_mask, position_ids and pixel_values num_beams times (repeat_interleave) before the prefill "
+    "and reorders the cache by the beam indices after each step. The positions the model actually received are "
+    "recorded under greedy.expected.position_ids_seen (one [B, k] list per forward call).")
+
+
+def load_micro():
+    m = LlavaForConditionalGeneration.from_pretrained(MODEL_DIR, dtype=F64, attn_implementation="eager").eval()
+    # generate_all.py runs this file before gen_ModelTransformers.py (which writes the folder): make sure the
+    # committed folder holds exactly the weights gen_Model.build_micro_model builds today
+    ref = dict(G.build_micro_model().named_parameters())
+    for k, v in m.named_parameters():
+        assert torch.equal(v, ref[k]), f"{k}: stale micro-full folder, run gen_ModelTransformers.py, then this file"
+    return m
+
+
+def micro_generate(model, ids, mask, pix, seen=None, **kw):
+    gc = GenerationConfig(do_sample=False, pad_token_id=0, use_cache=True, return_dict_in_generate=True,
+                          output_scores=True, num_return_sequences=1, **kw)
+    hook = None
+    if seen is not None:
+        hook = model.register_forward_pre_hook(
+            lambda mod, args, kwargs: seen.append(kwargs["position_ids"].tolist()), with_kwargs=True)
+    try:
+        with torch.no_grad():
+            return model.generate(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask), pixel_values=pix,
+                                  generation_config=gc)
+    finally:
+        if hook is not None:
+            hook.remove()
+
+
+def teacher_forced_logp(model, seq, mask, pix):
+    """float64 log-softmax at every position of the final sequences, one forward with generate's position ids
+    (attention mask = prompt mask followed by ones)."""
+    L = len(mask[0])
+    full = torch.cat([torch.tensor(mask), torch.ones((seq.shape[0], seq.shape[1] - L), dtype=torch.long)], 1)
+    pos = (full.cumsum(-1) - 1).masked_fill(full == 0, 0)
+    with torch.no_grad():
+        logits = model(input_ids=seq, attention_mask=full, position_ids=pos, pixel_values=pix, use_cache=False).logits
+    return torch.log_softmax(logits, -1), logits
+
+
+def chosen(logp_all, seq, L, eos, n_steps=None):
+    """log-prob of each generated token (0 after the row's first EOS); lengths up to and including EOS."""
+    B, T = seq.shape
+    n = T - L if n_steps is None else n_steps
+    out = torch.zeros((B, n), dtype=F64)
+    lengths = []
+    for b in range(B):
+        done = False
+        k = n
+        for t in range(n):
+            if done:
+                continue
+            tok = int(seq[b, L + t])
+            out[b, t] = logp_all[b, L + t - 1, tok]
+            if tok == eos:
+                done, k = True, t + 1
+        lengths.append(k)
+    return out, lengths
+
+
+def micro_reference() -> dict:
+    ids, mask = MICRO_IDS, MICRO_MASK
+    pix = G.micro_batch()[2]
+    L = len(ids[0])
+    runs = {}
+    dev = {}
+    with G.full_float64():
+        model = load_micro()
+        eos_default = int(model.generation_config.eos_token_id)
+
+        # (a) greedy
+        seen = []
+        a = micro_generate(model, ids, mask, pix, seen=seen, max_new_tokens=8, eos_token_id=eos_default)
+        seq = a.sequences
+        n = seq.shape[1] - L
+        hf_lp = torch.zeros((seq.shape[0], n), dtype=F64)
+        for t in range(n):
+            ls = torch.log_softmax(a.scores[t].to(F64), -1)
+            hf_lp[:, t] = ls.gather(-1, seq[:, L + t, None]).squeeze(-1)
+        logp, logits = teacher_forced_logp(model, seq, mask, pix)
+        f64_lp, _ = chosen(logp, seq, L, eos_default)
+        hf_lp = torch.where(f64_lp == 0, torch.zeros_like(hf_lp), hf_lp)
+        live = f64_lp != 0  # steps up to and including each row's EOS
+        top2 = torch.topk(logits[:, L - 1:-1], 2, -1).values
+        margin = float((top2[..., 0] - top2[..., 1])[live].min())
+        dev["greedy_log_probs"] = float((hf_lp - f64_lp).abs().max())
+        # teacher-forced float64 argmax reproduces generate's tokens (finished rows are pad-filled by generate)
+        assert torch.equal(logits[:, L - 1:-1].argmax(-1)[live], seq[:, L:][live]), "teacher forcing disagrees"
+        runs["greedy"] = {
+            "settings": {"do_sample": False, "num_beams": 1, "max_new_tokens": 8, "eos_token_id": eos_default,
+                         "pad_token_id": 0, "use_cache": True},
+            "expected": {"sequences": seq, "new_token_log_probs": hf_lp, "new_token_log_probs_float64": f64_lp,
+                         "position_ids_seen": seen},
+            "notes": "new_token_log_probs = log_softmax of generate's processed scores (output_scores; generate casts "
+                     "the logits to float32 first) at the chosen tokens; new_token_log_probs_float64 = the same from "
+                     "one teacher-forced float64 forward of `sequences` with generate's position ids; 0 after a "
+                     "row's EOS. Smallest top-1 minus top-2 logit gap over the greedy steps: %.3e (far above float32 "
+                     "rounding, so the argmax does not depend on the float32 cast)" % margin}
+
+        # (b) greedy with min_new_tokens and no_repeat_ngram_size; eos = the 1st token greedy produced in row 1
+        eos_b = int(seq[1, L])
+        plain = micro_generate(model, ids, mask, pix, max_new_tokens=8, eos_token_id=eos_b)
+        b = micro_generate(model, ids, mask, pix, max_new_tokens=8, eos_token_id=eos_b, min_new_tokens=4,
+                           no_repeat_ngram_size=2)
+        runs["greedy_min_new_no_repeat"] = {
+            "settings": {"do_sample": False, "num_beams": 1, "max_new_tokens": 8, "eos_token_id": eos_b,
+                         "pad_token_id": 0, "min_new_tokens": 4, "no_repeat_ngram_size": 2, "use_cache": True},
+            "expected": {"sequences": b.sequences},
+            "unconstrained_sequences": plain.sequences,
+            "notes": "eos_token_id %d is the token plain greedy emits first in row 1, so without the constraints row 1 "
+                     "stops after 1 new token (unconstrained_sequences: same settings without min_new_tokens and "
+                     "no_repeat_ngram_size); processors in generate's order NoRepeatNGramLogitsProcessor -> "
+                     "MinNewTokensLengthLogitsProcessor (prompt_length_to_skip = the padded prompt width %d); "
+                     "n-grams are counted over the whole row, pads and image tokens included" % (eos_b, L)}
+
+        # (c) beam search
+        c = micro_generate(model, ids, mask, pix, max_new_tokens=6, eos_token_id=eos_default, num_beams=3,
+                           length_penalty=1.0, early_stopping=True)
+        logp_c, _ = teacher_forced_logp(model, c.sequences, mask, pix)
+        lp_c, lengths = chosen(logp_c, c.sequences, L, eos_default)
+        s64 = lp_c.sum(-1) / torch.tensor(lengths, dtype=F64) ** 1.0
+        dev["beam_scores"] = float((s64 - c.sequences_scores.to(F64)).abs().max())
+        assert dev["beam_scores"] < 1e-5
+        runs["beam"] = {
+            "settings": {"do_sample": False, "num_beams": 3, "length_penalty": 1.0, "early_stopping": True,
+                         "max_new_tokens": 6, "eos_token_id": eos_default, "pad_token_id": 0,
+                         "num_return_sequences": 1, "use_cache": True},
+            "expected": {"sequences": c.sequences, "sequences_scores": c.sequences_scores.to(F64),
+                         "sequences_scores_float64": s64, "new_token_count": lengths},
+            "notes": "sequences_scores as generate returns them (accumulated in float32 by _beam_search) = sum of the "
+                     "chosen tokens' processed log-probs / new_token_count ** length_penalty (EOS counted); "
+                     "sequences_scores_float64 = the same sum from a teacher-forced float64 forward"}
+    assert dev["greedy_log_probs"] < 1e-5, dev
+    return {
+        "format": "rlref-generation-reference", "version": 1,
+        "description": "generate() of the micro LLaVA (GoldenData/Model/transformers/micro-full) on a left-padded "
+                       "batch of 2 prompts with images: greedy, greedy with min_new_tokens + no_repeat_ngram_size, "
+                       "beam search; KV cache on",
+        "source": {"kind": "generator", "program": PROGRAM, "versions": generator_source(PROGRAM)["versions"],
+                   "description": "transformers LlavaForConditionalGeneration.from_pretrained(micro-full, dtype "
+                                  "float64, attn_implementation eager) with the float32 steps switched to float64 "
+                                  "(gen_Model.full_float64, GoldenData/Model/FLOAT32_PLACES.md); "
+                                  "GenerationMixin.generate (DynamicCache)"},
+        "model": "GoldenData/Model/transformers/micro-full",
+        "inputs": {"input_ids": ids, "attention_mask": mask, "pixel_values": pix, "pad_token_id": 0,
+                   "bos_token_id": G.BOS, "image_token_id": IMG, "image_seq_length": 4,
+                   "layout": "LEFT-padded with pad id 0; each row = BOS, 4 image tokens, prompt tokens"},
+        "position_ids": POSITION_NOTE,
+        "runs": runs,
+        "tolerance": {"sequences": "exact", "float64": {"atol": 1e-12, "rtol": 1e-10,
+                                                        "applies_to": ["new_token_log_probs_float64",
+                                                                       "sequences_scores_float64"]},
+                      "float32_generate": {"atol": 1e-5, "rtol": 1e-5,
+                                           "applies_to": ["new_token_log_probs", "sequences_scores"],
+                                           "measured_max_abs_difference_to_float64": dev}},
+    }
+
+
+def write_micro(doc: dict) -> str:
+    folder = os.path.join(ROOT, SPEC, "transformers")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "micro-full.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(_jsonable(doc), f, indent=1, ensure_ascii=False, allow_nan=False)
+        f.write("\n")
+    return path
+
+
+# ----------------------------------------------------------------------------------------------
 # main
 # ----------------------------------------------------------------------------------------------
 def main():
-    torch.use_deterministic_algorithms(True)
     check_processor_errors()
     lp = logits_processor_cases()
     src = generator_source(PROGRAM, "transformers' own LogitsProcessor / LogitsWarper classes on float64 scores")
@@ -503,6 +695,7 @@ def main():
     print(write_file(SPEC, "decoding", "Greedy and beam decoding loops of transformers' GenerationMixin.generate with "
                      "a toy bigram language model (logits = table[last token]); left-padded prompts; sequences as "
                      "generate returns them", src, dc))
+    print(write_micro(micro_reference()))
 
 
 if __name__ == "__main__":
