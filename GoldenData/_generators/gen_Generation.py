@@ -406,14 +406,15 @@ def decoding_cases() -> list[dict]:
     m_e = [[0, 1, 1], [1, 1, 1]]
 
     def greedy(id, comment, inp, flags=None):
-        C.append(case(id, "Generation-7", comment, inp, greedy_expected(inp), flags=["float64_only"] + (flags or [])))
+        C.append(case(id, "Generation-7", comment, inp, greedy_expected(inp), flags=flags))
 
-    greedy("greedy-batch", "B 2, left padding (row 0 has 2 pads); argmax of the processed scores each step; a row "
+    greedy("greedy-batch", "B 2, left padding (row 0 has 1 pad); argmax of the processed scores each step; a row "
            "that emits EOS is padded with pad_token_id afterwards, its later new_token_log_probs are 0",
            base(tg, ids_e, m_e, 6, form="greedy"))
-    greedy("greedy-loop", "the table loops 3 -> 4 -> 3 ...; no stop before max_new_tokens",
+    greedy("greedy-loop", "row 1 loops 3 -> 8 -> 4 -> 3 ... until max_new_tokens; row 0 (2 pads) ends with EOS after "
+           "2 tokens and is pad-filled",
            base(tg, ids2, m2, 5, form="greedy"))
-    greedy("greedy-no-repeat-2", "no_repeat_ngram_size 2 breaks the 3 -> 4 loop (n-grams counted over the padded "
+    greedy("greedy-no-repeat-2", "no_repeat_ngram_size 2 breaks the 3 -> 8 -> 4 loop (n-grams counted over the padded "
            "prompt as well)", base(tg, ids2, m2, 6, form="greedy", no_repeat_ngram_size=2))
     greedy("greedy-min-new", "min_new_tokens 3 forbids EOS for the first 3 new tokens (row 0 would stop at once); "
            "new_token_log_probs are log-softmax of the PROCESSED scores (EOS column -inf, so the others renormalise)",
@@ -444,8 +445,7 @@ def decoding_cases() -> list[dict]:
             "included) ** length_penalty, computed by transformers in float32 (tolerance atol 2e-6 for that)")
 
     def beam(id, comment, inp):
-        C.append(case(id, "Generation-8", comment + ";" + note, inp, beam_expected(inp), flags=["float64_only"],
-                      tol=btol))
+        C.append(case(id, "Generation-8", comment + ";" + note, inp, beam_expected(inp), tol=btol))
 
     beam("beam-lp1-early-true", "num_beams 3, length_penalty 1.0, early_stopping true (stop as soon as num_beams "
          "hypotheses are finished)", base(tb, idsb, mb, 6, form="beam", num_beams=3, length_penalty=1.0,
