@@ -205,8 +205,8 @@ def logits_processor_cases() -> list[dict]:
     # Generation-6 pipeline
     order = " -> ".join(PIPELINE_ORDER)
     add("pipeline-before-min", "Generation-6", "generate's sampling pipeline from GenerationMixin._get_logits_processor, "
-        "order " + order + " (min_tokens_to_keep 1): 1 new token < min_new_tokens 2 bans eos 2; (3,4) repeated bans "
-        "... no_repeat 2 bans the successors of the last token; temperature 0.8, top_k 3, top_p 0.9",
+        "order " + order + " (min_tokens_to_keep 1): 1 new token < min_new_tokens 2 bans eos 2; no_repeat 2 bans the "
+        "earlier successors of the last token; then temperature 0.8, top_k 3, top_p 0.9",
         {"processor": "pipeline", "scores": [[0.5, 1.0, 3.0, 0.25, 2.0, -0.5, 1.5, 0.0],
                                             [2.0, 2.0, 0.5, 1.75, -1.0, 0.75, NEG, 1.0]],
          "input_ids": [[0, 1, 3, 4, 6], [1, 5, 4, 0, 1]], "prompt_length": 4, "eos_token_id": 2,
@@ -217,10 +217,6 @@ def logits_processor_cases() -> list[dict]:
                                             [2.0, 1.0, 0.5, 1.75, -1.0, 0.75, 2.25, 1.0]],
          "input_ids": [[1, 3, 4, 7, 3, 4], [2, 6, 5, 2, 6, 0]], "prompt_length": 3, "eos_token_id": 2,
          "min_new_tokens": 2, "no_repeat_ngram_size": 3, "temperature": 1.5, "top_k": 5, "top_p": 0.6})
-    # the comment of the first pipeline case, tidied (the "..." above is replaced here)
-    C[-2]["comment"] = ("generate's sampling pipeline from GenerationMixin._get_logits_processor, order " + order +
-                        " (min_tokens_to_keep 1): 1 new token < min_new_tokens 2 bans eos 2; no_repeat 2 bans the "
-                        "earlier successors of the last token; then temperature 0.8, top_k 3, top_p 0.9")
 
     # errors (kinds from the Spec; transformers raises ValueError for the first three except top_p = 0, which it
     # accepts)
