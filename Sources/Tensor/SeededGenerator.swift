@@ -34,6 +34,18 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         return result
     }
 
+    /// The 256-bit state, to save with a checkpoint; `init(state:)` restores the stream exactly.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// A generator continuing exactly where the one whose `state` this is stopped.
+    /// - Throws: `InputError.invalidArgument` unless `state` holds four words, not all zero.
+    public init(state: [UInt64]) throws {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else {
+            throw InputError.invalidArgument(argument: "rng state", reason: "needs four 64-bit words, not all zero")
+        }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// A uniform double in [0, 1): the top 53 bits of `next()` times 2⁻⁵³.

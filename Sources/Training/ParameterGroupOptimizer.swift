@@ -51,6 +51,17 @@ public struct ParameterGroupOptimizer<T: Scalar>: Sendable {
         self.clipValue = clipValue
     }
 
+    /// Replaces the moments and the step count (a checkpoint's). - Throws: `invalidArgument` for a
+    /// negative step count or a state whose moments differ in shape.
+    public mutating func restore(states: [String: AdamState<T>], stepCount: Int) throws {
+        guard stepCount >= 0 else { throw InputError.invalidArgument(argument: "optimizer_steps", reason: "is negative") }
+        for (name, s) in states where s.firstMoment.shape != s.secondMoment.shape || s.step < 0 {
+            throw InputError.invalidArgument(argument: name, reason: "has an inconsistent optimizer state")
+        }
+        self.states = states
+        self.stepCount = stepCount
+    }
+
     /// The trainable parameters of `model` with the index of their group, in `ParameterNames.all` order.
     /// - Throws: `invalidArgument` naming a trainable parameter that no group claims.
     func members(of model: VisionLanguageModel<T>) throws -> [(name: String, path: ParameterNames.Path<T>, group: Int)] {

@@ -50,7 +50,7 @@ public enum ModelFolder {
 
     /// A JSON file of the folder (config, adapter config, tokenizer), read within `InputFile`'s limit.
     /// - Throws: `InputFileError` when unreadable or too large, `InputError` naming the file when not JSON.
-    static func readJSON(_ path: String) throws -> JSONValue {
+    public static func readJSON(_ path: String) throws -> JSONValue {
         let bytes = try InputFile.bytes(atPath: path)
         do { return try JSONValue(parsing: bytes) } catch {
             throw InputError.invalidArgument(argument: (path as NSString).lastPathComponent, reason: "is not JSON (\(error))")
