@@ -34,7 +34,7 @@ let package = Package(
         // Training on top of the model runner: parameter-group optimisers calling RLAlgorithms' steps.
         .target(name: "Training", dependencies: ["Tensor", "RLAlgorithms", "Models", "Generation"]),
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
-        .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification", "Models"]),
+        .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification", "Models", "Generation"]),
         // Test-only helpers: locating GoldenData, turning harness reports into test failures.
         .target(name: "TestSupport", dependencies: ["Verification", "Models"]),
         .executableTarget(

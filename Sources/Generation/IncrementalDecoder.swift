@@ -3,15 +3,15 @@ import RLAlgorithms
 import Tensor
 
 /// Prefill-then-step decoding of a `VisionLanguageModel` with a key/value cache (Specs/Generation.md
-/// Generation-9): the prompt (image features included) runs once through the full forward pass, whose
+/// "Key/value cache"): the prompt (image features included) runs once through the full forward pass, whose
 /// attention caches already hold every layer's rotated keys and values; each later step runs one token
 /// per row through the decoder, attending to the cache. The equations are Model-4, Model-6, Model-7,
 /// Model-9 and Model-13 restricted to the new position.
 public struct IncrementalDecoder<T: Scalar>: Sendable {
     public let model: VisionLanguageModel<T>
-    public private(set) var cache: KeyValueCache<T>
+    public internal(set) var cache: KeyValueCache<T>
     /// [B]: the rotary position of each row's next token.
-    public private(set) var nextPositions: [Int]
+    public internal(set) var nextPositions: [Int]
 
     /// Runs the prompt batch (left-padded; positions = number of real tokens before each one, as
     /// transformers' generation uses) and returns the decoder plus the logits [B, V] at the last position.

@@ -2,10 +2,10 @@ import Models
 import Tensor
 
 /// Keys (after rotary) and values of every decoder layer for B rows, up to `capacity` positions
-/// (Specs/Generation.md Generation-9). Layout per layer: [B, capacity, H_kv·d], a row's positions
+/// (Specs/Generation.md, "Key/value cache"). Layout per layer: [B, capacity, H_kv·d], a row's positions
 /// contiguous, so a step appends one [H_kv·d] vector per row and attention reads a strided matrix.
 public struct KeyValueCache<T: Scalar>: Sendable {
-    public let rows: Int
+    public private(set) var rows: Int
     public let capacity: Int
     public let width: Int
     public private(set) var keys: [[T]]
@@ -45,6 +45,20 @@ public struct KeyValueCache<T: Scalar>: Sendable {
             keys[layer].replaceSubrange(target..<(target + width), with: k.elements[(b * width)..<((b + 1) * width)])
             values[layer].replaceSubrange(target..<(target + width), with: v.elements[(b * width)..<((b + 1) * width)])
         }
+    }
+
+    /// Keeps rows `rows` in this order (repeats allowed), e.g. the parent beams of the new beams.
+    mutating func select(rows selected: [Int]) {
+        for layer in keys.indices {
+            keys[layer] = Self.gather(keys[layer], rows: selected, stride: capacity * width)
+            values[layer] = Self.gather(values[layer], rows: selected, stride: capacity * width)
+        }
+        valid = Self.gather(valid, rows: selected, stride: capacity)
+        rows = selected.count
+    }
+
+    static func gather<E>(_ source: [E], rows: [Int], stride: Int) -> [E] {
+        rows.flatMap { source[($0 * stride)..<(($0 + 1) * stride)] }
     }
 
     /// Marks the appended position valid and advances `length` (after every layer appended).

@@ -23,6 +23,7 @@ public enum Catalog {
         ActionParsingEvaluator(),
         ModelEvaluator(),
         TokenizerEvaluator(),
+        GenerationEvaluator(),
     ]
 
     /// The evaluator for a Spec name, or nil.

@@ -4,7 +4,7 @@ import RLAlgorithms
 import Tensor
 import Verification
 
-/// Everything a training run needs to continue bit for bit (Specs/Checkpoint.md): the model folder
+/// Everything a training run needs to continue bit for bit (README, "Checkpoints"): the model folder
 /// (weights, adapters, value head; loadable by transformers and PEFT), the tokenizer, the optimiser's
 /// moments and step count, every RNG state, the training configuration and the step.
 public struct TrainingState<T: Scalar>: Sendable {

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 import Verification
 
-/// Specs/Generation.md Generation-9: decoding with the key/value cache gives what re-running the whole
+/// Specs/Generation.md, "Key/value cache": decoding with the key/value cache gives what re-running the whole
 /// forward pass on the grown sequence gives, at every step, for left-padded rows of different lengths.
 @Suite("Key/value cache")
 struct KeyValueCacheTests {

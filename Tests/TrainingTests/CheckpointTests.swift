@@ -7,7 +7,7 @@ import Testing
 import Training
 import Verification
 
-/// Checkpoints (Specs/Checkpoint.md): a run resumed from a checkpoint continues bit for bit like the
+/// Checkpoints (README, "Checkpoints"): a run resumed from a checkpoint continues bit for bit like the
 /// uninterrupted run; truncated, corrupted, foreign and mismatched checkpoints are typed errors.
 @Suite("Checkpoints")
 struct CheckpointTests {
