@@ -16,6 +16,7 @@ public struct IncrementalDecoder<T: Scalar>: Sendable {
     /// Runs the prompt batch (left-padded; positions = number of real tokens before each one, as
     /// transformers' generation uses) and returns the decoder plus the logits [B, V] at the last position.
     /// - Throws: the batch's validation errors; `outOfRange` when prompt + `maxNewTokens` exceeds the context.
+    @_specialize(where T == Float)
     public static func prefill(_ model: VisionLanguageModel<T>, prompt: ModelBatch<T>, maxNewTokens: Int)
         throws -> (IncrementalDecoder, Tensor<T>) {
         let c = model.configuration
@@ -52,6 +53,7 @@ public struct IncrementalDecoder<T: Scalar>: Sendable {
     }
 
     /// Feeds one token per row and returns the logits [B, V] for the position after it.
+    @_specialize(where T == Float)
     public mutating func step(_ tokens: [Int]) throws -> Tensor<T> {
         let c = model.configuration
         guard tokens.count == cache.rows else {

@@ -49,6 +49,7 @@ public enum LossAggregation: Sendable, Equatable {
     }
 
     /// ∂aggregate/∂l: the weight of each entry (0 where the mask is 0). `mask` is [B,T] of 0/1.
+    @_specialize(where T == Float)
     public func weights<T: Scalar>(mask: Tensor<T>) -> Tensor<T> {
         precondition(mask.rank == 2, "aggregation needs a [B, T] mask, got \(mask.shape)")
         let (rows, columns) = (mask.shape[0], mask.shape[1])
@@ -74,6 +75,7 @@ public enum LossAggregation: Sendable, Equatable {
     }
 
     /// The aggregated loss Σ_{m=1} w·l.
+    @_specialize(where T == Float)
     public func aggregate<T: Scalar>(_ loss: Tensor<T>, mask: Tensor<T>) -> T {
         precondition(loss.shape == mask.shape, "loss \(loss.shape) and mask \(mask.shape) differ")
         let w = weights(mask: mask)

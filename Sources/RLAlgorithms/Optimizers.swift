@@ -179,6 +179,7 @@ public struct AdamState<T: Scalar>: Sendable, Equatable {
 /// - Throws: in this order, `shapeMismatch` (gradient, m or v not the shape of the parameters),
 ///   `nonFinite` (parameters, gradient, m, v, η, then the hyper-parameters), `outOfRange`
 ///   (hyper-parameters, `state.step` < 0, η < 0, an entry of v < 0).
+@_specialize(where T == Float)
 public func adamStep<T: Scalar>(
     parameters: Tensor<T>, gradient: Tensor<T>, state: AdamState<T>, learningRate: Double,
     configuration: AdamConfiguration = AdamConfiguration()
@@ -204,6 +205,7 @@ public struct AdamTrajectory<T: Scalar>: Sendable {
 /// Implements Specs/Optimizers.md Optimizers-3 (K applications of Optimizers-1/-2).
 /// - Throws: `empty` for K = 0, then `shapeMismatch` (a gradient, m or v not the shape of the
 ///   parameters, `learningRates` not K long), then the errors of `adamStep`.
+@_specialize(where T == Float)
 public func adamTrajectory<T: Scalar>(
     parameters: Tensor<T>, gradients: [Tensor<T>], state: AdamState<T>, learningRates: [Double],
     configuration: AdamConfiguration = AdamConfiguration()
@@ -277,6 +279,7 @@ public struct GradientNormClipping<T: Scalar>: Sendable {
 /// rule). An empty list gives N = 0, c = 1.
 /// - Throws: `nonFinite` (a gradient entry, `maxNorm`, `normEpsilon`), then `outOfRange`
 ///   (`maxNorm` ≤ 0, `normEpsilon` < 0).
+@_specialize(where T == Float)
 public func clipGradientNorm<T: Scalar>(_ gradients: [Tensor<T>], maxNorm: Double,
                                         normEpsilon: Double = 1e-6) throws -> GradientNormClipping<T> {
     for (i, g) in gradients.enumerated() { try requireFinite(g, "grads[\(i)]") }
@@ -301,6 +304,7 @@ public func clipGradientNorm<T: Scalar>(_ gradients: [Tensor<T>], maxNorm: Doubl
 ///
 /// Implements Specs/Optimizers.md Optimizers-6: g ← min(max(g, −κ), κ); entries equal to ±κ stay.
 /// - Throws: `nonFinite` (a gradient entry or κ), then `outOfRange` (κ ≤ 0).
+@_specialize(where T == Float)
 public func clampGradients<T: Scalar>(_ gradients: [Tensor<T>], clipValue: Double) throws -> [Tensor<T>] {
     for (i, g) in gradients.enumerated() { try requireFinite(g, "grads[\(i)]") }
     guard clipValue.isFinite else { throw InputError.nonFinite(argument: "clip_value", index: []) }

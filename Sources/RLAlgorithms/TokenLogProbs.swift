@@ -70,6 +70,7 @@ public struct TokenLogProbs<T: Scalar>: Sendable {
 ///   `nonFinite` (NaN or +∞ logits anywhere, temperature or ε), `outOfRange` (τ ≤ 0, τ_ε < 0, a
 ///   token outside [0, V) at an unmasked position), `nonFinite` (a scaled logit overflows), then
 ///   `invalidArgument` at an unmasked position whose logits are all −∞ or whose chosen token is −∞.
+@_specialize(where T == Float)
 public func tokenLogProbs<T: Scalar>(
     logits: Tensor<T>, tokens: TokenIDs, mask: Tensor<T>? = nil, temperature: SamplingTemperature = .shared(1),
     configuration: TokenLogProbsConfiguration = .paper
@@ -95,6 +96,7 @@ public func tokenLogProbs<T: Scalar>(
 /// position: ∂L/∂ℓ_v = [ā·(δ_{vy} − p_v) − h̄·p_v·(s_v − s̄)]/τ_eff (Specs/TokenLogProbs.md,
 /// "Gradient"); 0 at banned (−∞) entries and at masked positions.
 /// - Throws: the errors of `tokenLogProbs`, then `shapeMismatch` for a cotangent not [B,T].
+@_specialize(where T == Float)
 public func tokenLogProbsBackward<T: Scalar>(
     logits: Tensor<T>, tokens: TokenIDs, mask: Tensor<T>? = nil, temperature: SamplingTemperature = .shared(1),
     configuration: TokenLogProbsConfiguration = .paper, logProbsGradient: Tensor<T>? = nil, entropyGradient: Tensor<T>? = nil

@@ -89,3 +89,12 @@ extension Scalar {
         }
     }
 }
+
+/// The number of threads OpenBLAS uses for every matrix product (set it explicitly: its default is
+/// every core, and its two-thread path is erratic on small skinny matrices).
+public enum BLASThreads {
+    public static var count: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(clamping: max(1, newValue))) }
+    }
+}

@@ -128,7 +128,8 @@ public struct Tensor<T: Scalar>: Equatable, Sendable {
     }
 
     /// The position of the first NaN or infinity, if any.
-    public var firstNonFiniteIndex: [Int]? {
-        elements.firstIndex { !$0.isFinite }.map(index(ofFlat:))
+    @inlinable public var firstNonFiniteIndex: [Int]? {
+        for i in elements.indices where !elements[i].isFinite { return index(ofFlat: i) }
+        return nil
     }
 }

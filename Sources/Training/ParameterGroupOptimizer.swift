@@ -75,6 +75,7 @@ public struct ParameterGroupOptimizer<T: Scalar>: Sendable {
 
     /// One update of every trainable parameter. Returns the global gradient norm before clipping.
     @discardableResult
+    @_specialize(where T == Float)
     public mutating func step(_ model: inout VisionLanguageModel<T>) throws -> T {
         let members = try members(of: model)
         var gradients = members.map { model[keyPath: $0.path].gradient }

@@ -6,6 +6,7 @@ import Tensor
 /// L = −aggregate(log π(x_{t+1} | x_{≤t}), mask) with the log-probabilities of Specs/TokenLogProbs.md
 /// and the aggregation of Specs/PPOPolicyLoss.md PPOPolicyLoss-4 (token mean by default), then one
 /// optimiser step. Dropout masks come from `context`. Returns the loss before the update.
+@_specialize(where T == Float)
 public func supervisedStep<T: Scalar>(
     _ model: inout VisionLanguageModel<T>, optimizer: inout ParameterGroupOptimizer<T>, batch: ModelBatch<T>,
     mask: Tensor<T>? = nil, aggregation: LossAggregation = .tokenMean, context: inout ForwardContext

@@ -15,6 +15,7 @@ public enum Activation: String, Sendable, CaseIterable {
     case tanh
 
     /// f(x).
+    @_specialize(where T == Float)
     @inlinable public func value<T: Scalar>(_ x: T) -> T {
         switch self {
         case .gelu: return T(0.5) * x * (1 + T.erf(x * T(0.7071067811865476)))
@@ -29,6 +30,7 @@ public enum Activation: String, Sendable, CaseIterable {
     }
 
     /// f′(x).
+    @_specialize(where T == Float)
     @inlinable public func derivative<T: Scalar>(_ x: T) -> T {
         switch self {
         case .gelu:
@@ -53,6 +55,7 @@ public enum Activation: String, Sendable, CaseIterable {
     }
 
     /// 1/(1 + e^(−x)), without overflow for large |x|.
+    @_specialize(where T == Float)
     @inlinable static func sigmoid<T: Scalar>(_ x: T) -> T {
         if x >= 0 { return 1 / (1 + T.exp(-x)) }
         let e = T.exp(x)
@@ -60,9 +63,11 @@ public enum Activation: String, Sendable, CaseIterable {
     }
 
     /// f applied to every element.
+    @_specialize(where T == Float)
     @inlinable public func apply<T: Scalar>(_ x: Tensor<T>) -> Tensor<T> { x.map { value($0) } }
 
     /// dy ⊙ f′(x).
+    @_specialize(where T == Float)
     @inlinable public func backward<T: Scalar>(_ dy: Tensor<T>, input x: Tensor<T>) -> Tensor<T> {
         dy.zipMap(x) { g, v in g * derivative(v) }
     }

@@ -23,6 +23,7 @@ public struct AttentionShape: Sendable, Equatable {
 /// contiguous, as transformers' projections produce before `view(B, T, H, d)`). `keyMask` [B·T]
 /// marks valid keys; with `causal`, query t sees keys ≤ t. A query row that sees no key outputs 0
 /// (and passes no gradient). Returns the output [B·T, H·d] and the probabilities [B·H·T·T].
+@_specialize(where T == Float)
 public func attentionForward<T: Scalar>(
     query q: Tensor<T>, key k: Tensor<T>, value v: Tensor<T>, shape s: AttentionShape,
     keyMask: [Bool], causal: Bool
@@ -70,6 +71,7 @@ public func attentionForward<T: Scalar>(
 /// The vector–Jacobian product of `attentionForward` (Model-7 backward), per batch row and head with
 /// P the probabilities: dV += Pᵀ·dO; dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ = dS·K/√d;
 /// dK += dSᵀ·Q/√d. Key/value gradients sum over the query heads that share them.
+@_specialize(where T == Float)
 public func attentionBackward<T: Scalar>(
     outputGradient dO: Tensor<T>, query q: Tensor<T>, key k: Tensor<T>, value v: Tensor<T>,
     probabilities: [T], shape s: AttentionShape

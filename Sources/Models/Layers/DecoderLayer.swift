@@ -23,6 +23,7 @@ public struct DecoderLayer<T: Scalar>: Sendable {
         public var attentionKeysAndValues: (keys: Tensor<T>, values: Tensor<T>) { (attention.rotatedKey, attention.values) }
     }
 
+    @_specialize(where T == Float)
     public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         let (n1, c1) = inputNorm.forward(x)
         let (a, ca) = attention.forward(n1, batch: batch, context: &context)
@@ -32,6 +33,7 @@ public struct DecoderLayer<T: Scalar>: Sendable {
         return (h + m, Cache(inputNorm: c1, attention: ca, postAttentionNorm: c2, mlp: cm))
     }
 
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: SelfAttention<T>.Batch) -> Tensor<T> {
         let dh = dy + postAttentionNorm.backward(mlp.backward(dy, cache: cache.mlp), cache: cache.postAttentionNorm)
         return dh + inputNorm.backward(attention.backward(dh, cache: cache.attention, batch: batch), cache: cache.inputNorm)
@@ -57,6 +59,7 @@ public struct EncoderLayer<T: Scalar>: Sendable {
         var mlp: TwoLayerPerceptron<T>.Cache
     }
 
+    @_specialize(where T == Float)
     public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         let (n1, c1) = layerNorm1.forward(x)
         let (a, ca) = attention.forward(n1, batch: batch, context: &context)
@@ -66,6 +69,7 @@ public struct EncoderLayer<T: Scalar>: Sendable {
         return (h + m, Cache(layerNorm1: c1, attention: ca, layerNorm2: c2, mlp: cm))
     }
 
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: SelfAttention<T>.Batch) -> Tensor<T> {
         let dh = dy + layerNorm2.backward(mlp.backward(dy, cache: cache.mlp)!, cache: cache.layerNorm2)
         return dh + layerNorm1.backward(attention.backward(dh, cache: cache.attention, batch: batch), cache: cache.layerNorm1)

@@ -10,6 +10,7 @@ public struct Embedding<T: Scalar>: Sendable {
     public var width: Int { weight.value.shape[1] }
 
     /// The rows of `ids`; every id must lie in [0, V) (callers validate user input first).
+    @_specialize(where T == Float)
     public func forward(_ ids: [Int]) -> Tensor<T> {
         let d = width
         var y = Tensor<T>(shape: [ids.count, d])
@@ -21,6 +22,7 @@ public struct Embedding<T: Scalar>: Sendable {
     }
 
     /// dW[id] += dy[row] for every row not in `skipping` (rows whose embedding was replaced).
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, ids: [Int], skipping: Set<Int> = []) {
         guard weight.isTrainable else { return }
         let d = width

@@ -16,6 +16,7 @@ public struct SwiGLU<T: Scalar>: Sendable {
         var gateOutput, upOutput: Tensor<T>
     }
 
+    @_specialize(where T == Float)
     public func forward(_ x: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         let (g, gCache) = gate.forward(x, context: &context)
         let (u, uCache) = up.forward(x, context: &context)
@@ -25,6 +26,7 @@ public struct SwiGLU<T: Scalar>: Sendable {
         return (y, Cache(gate: gCache, up: uCache, down: dCache, gateOutput: g, upOutput: u))
     }
 
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache) -> Tensor<T> {
         let dHidden = down.backward(dy, cache: cache.down)!
         var dGate = dHidden, dUp = dHidden
@@ -54,12 +56,14 @@ public struct TwoLayerPerceptron<T: Scalar>: Sendable {
         var preActivation: Tensor<T>
     }
 
+    @_specialize(where T == Float)
     public func forward(_ x: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         let (h, c1) = first.forward(x, context: &context)
         let (y, c2) = second.forward(activation.apply(h), context: &context)
         return (y, Cache(first: c1, second: c2, preActivation: h))
     }
 
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsInputGradient: Bool = true) -> Tensor<T>? {
         let dA = second.backward(dy, cache: cache.second)!
         return first.backward(activation.backward(dA, input: cache.preActivation), cache: cache.first,

@@ -20,6 +20,7 @@ public struct LayerNorm<T: Scalar>: Sendable {
         var inverseStd: [T]
     }
 
+    @_specialize(where T == Float)
     public func forward(_ x: Tensor<T>) -> (Tensor<T>, Cache) {
         let d = weight.value.count
         precondition(x.rank == 2 && x.shape[1] == d, "LayerNorm: input \(x.shape) for width \(d)")
@@ -46,6 +47,7 @@ public struct LayerNorm<T: Scalar>: Sendable {
     }
 
     /// dw += Σ dy ⊙ x̂, db += Σ dy; dx = (1/σ)·(g − mean(g) − x̂·mean(g ⊙ x̂)) with g = dy ⊙ w.
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache) -> Tensor<T> {
         let d = weight.value.count
         var dx = dy

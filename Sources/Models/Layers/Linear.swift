@@ -27,6 +27,7 @@ public struct Linear<T: Scalar>: Sendable {
 
     /// y = x·Wᵀ + b (+ the adapter's term when enabled). Dropout on the adapter's input is drawn
     /// from `context` when it is training.
+    @_specialize(where T == Float)
     public func forward(_ x: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         precondition(x.rank == 2 && x.shape[1] == inputFeatures, "Linear: input \(x.shape) for weight \(weight.value.shape)")
         var y = x.timesTransposed(weight.value)
@@ -50,6 +51,7 @@ public struct Linear<T: Scalar>: Sendable {
     /// Accumulates ∂L/∂W, ∂L/∂b, ∂L/∂A, ∂L/∂B for the trainable ones and returns ∂L/∂x
     /// (Model-1, Model-2 backward): dx = dy·W + s·(dy·B)·A ⊙ keep; dW += dyᵀx; db += Σ_rows dy;
     /// dB += s·dyᵀ·h; dA += (s·dy·B)ᵀ·dropout(x).
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsInputGradient: Bool = true) -> Tensor<T>? {
         precondition(dy.shape == [cache.input.shape[0], outputFeatures], "Linear: output gradient \(dy.shape)")
         if weight.isTrainable { weight.gradient.addTransposedProduct(dy, cache.input) }

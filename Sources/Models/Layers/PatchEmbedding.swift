@@ -30,6 +30,7 @@ public struct PatchEmbedding<T: Scalar>: Sendable {
         var patches: Tensor<T>
     }
 
+    @_specialize(where T == Float)
     public func forward(_ pixels: Tensor<T>) -> (Tensor<T>, Cache) {
         precondition(pixels.shape.count == 4 && pixels.shape.dropFirst() == [channels, imageSize, imageSize],
                      "PatchEmbedding: pixels \(pixels.shape)")
@@ -49,6 +50,7 @@ public struct PatchEmbedding<T: Scalar>: Sendable {
     }
 
     /// Accumulates the three weights' gradients; returns ∂L/∂pixels when asked.
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsPixelGradient: Bool) -> Tensor<T>? {
         let tokens = patchesPerImage + 1, d = width
         var dEmbedded = Tensor<T>(shape: [cache.images * patchesPerImage, d])

@@ -19,6 +19,7 @@ public struct RMSNorm<T: Scalar>: Sendable {
         var inverseRMS: [T]
     }
 
+    @_specialize(where T == Float)
     public func forward(_ x: Tensor<T>) -> (Tensor<T>, Cache) {
         let d = weight.value.count
         precondition(x.rank == 2 && x.shape[1] == d, "RMSNorm: input \(x.shape) for width \(d)")
@@ -42,6 +43,7 @@ public struct RMSNorm<T: Scalar>: Sendable {
     }
 
     /// dw += Σ_rows dy ⊙ x̂; dx = (1/rms)·(g − x̂·mean(g ⊙ x̂)) with g = dy ⊙ w (Model-4 backward).
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache) -> Tensor<T> {
         let d = weight.value.count
         let rows = dy.shape[0]

@@ -24,6 +24,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
     }
 
     /// cos and sin tables [N, d] for the positions of N rows.
+    @_specialize(where T == Float)
     public func tables<T: Scalar>(positions: [Int], as: T.Type) -> (cos: [T], sin: [T]) {
         let d = headDimension, half = d / 2
         var cosTable = [T](repeating: 0, count: positions.count * d)
@@ -48,11 +49,13 @@ public struct RotaryEmbedding: Sendable, Equatable {
     }
 
     /// Rotates every head of x [N, H·d] in place by the tables of its row.
+    @_specialize(where T == Float)
     public func apply<T: Scalar>(_ x: inout Tensor<T>, cos: [T], sin: [T]) {
         rotate(&x, cos: cos, sin: sin, inverse: false)
     }
 
     /// The vector–Jacobian product: the rotation is orthogonal, so dx = Rᵀ·dy (rotation by −a).
+    @_specialize(where T == Float)
     public func backward<T: Scalar>(_ dy: inout Tensor<T>, cos: [T], sin: [T]) {
         rotate(&dy, cos: cos, sin: sin, inverse: true)
     }

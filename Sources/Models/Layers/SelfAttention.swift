@@ -52,6 +52,7 @@ public struct SelfAttention<T: Scalar>: Sendable {
                        headDimension: headDimension)
     }
 
+    @_specialize(where T == Float)
     public func forward(_ x: Tensor<T>, batch: Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         var (q, qCache) = query.forward(x, context: &context)
         var (k, kCache) = key.forward(x, context: &context)
@@ -67,6 +68,7 @@ public struct SelfAttention<T: Scalar>: Sendable {
                          values: v, probabilities: p))
     }
 
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: Batch) -> Tensor<T> {
         let dO = output.backward(dy, cache: cache.output)!
         var (dq, dk, dv) = attentionBackward(outputGradient: dO, query: cache.rotatedQuery, key: cache.rotatedKey,

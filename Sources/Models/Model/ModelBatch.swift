@@ -10,7 +10,8 @@ public struct ModelBatch<T: Scalar>: Sendable {
     /// [B][T] rotary positions (default: 0, 1, …, T−1 in every row, as transformers uses for
     /// teacher forcing; left-padded generation passes cumulative positions instead).
     public var positions: [[Int]]
-    /// [I, C, H, W] images, normalised, consumed in order by the rows' image tokens (nil: no images).
+    /// [I, C, H, W] images, normalised, consumed in order by the rows' image tokens (nil: no images,
+    /// and image-token ids are ordinary tokens).
     public var pixels: Tensor<T>?
 
     public init(tokens: [[Int]], attentionMask: [[Bool]]? = nil, positions: [[Int]]? = nil, pixels: Tensor<T>? = nil) {
@@ -61,7 +62,7 @@ public struct ModelBatch<T: Scalar>: Sendable {
             }
             if let i = pixels.firstNonFiniteIndex { throw InputError.nonFinite(argument: "pixel_values", index: i) }
         }
-        guard imageTokens == images * c.imageTokensPerImage else {
+        guard pixels == nil || imageTokens == images * c.imageTokensPerImage else {
             throw InputError.invalidArgument(
                 argument: "input_ids",
                 reason: "\(imageTokens) image tokens for \(images) images of \(c.imageTokensPerImage) features each")

@@ -24,6 +24,7 @@ extension VisionLanguageModel {
     /// `tokenLogProbs` (Specs/TokenLogProbs.md, one implementation) and values from the value head.
     /// `mask` [B, T−1] chooses the scored positions (default: those whose target token is not
     /// padding); `temperature` divides the logits as TokenLogProbs-1 defines.
+    @_specialize(where T == Float)
     public func score(_ batch: ModelBatch<T>, mask: Tensor<T>? = nil, temperature: SamplingTemperature = .shared(1),
                       context: inout ForwardContext) throws -> TokenScores<T> {
         let pass = try forward(batch, context: &context)
@@ -61,6 +62,7 @@ extension VisionLanguageModel {
     /// - Throws: `shapeMismatch` for a gradient that is not [B, T−1]; `invalidArgument` for a
     ///   values gradient without a value head.
     @discardableResult
+    @_specialize(where T == Float)
     public mutating func backward(_ scores: TokenScores<T>, logProbsGradient: Tensor<T>?, entropyGradient: Tensor<T>?,
                                   valuesGradient: Tensor<T>? = nil, needsPixelGradient: Bool = false) throws -> Tensor<T>? {
         let (rows, length, vocabulary) = (scores.pass.batch.rows, scores.pass.batch.length, configuration.text.vocabularySize)

@@ -36,6 +36,7 @@ public struct ValueHead<T: Scalar>: Sendable {
         var preActivations: [Tensor<T>]
     }
 
+    @_specialize(where T == Float)
     public func forward(_ hidden: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         var x = hidden
         var cache = Cache(linear: [], preActivations: [])
@@ -53,6 +54,7 @@ public struct ValueHead<T: Scalar>: Sendable {
     }
 
     /// Accumulates the head's gradients; returns ∂L/∂hidden.
+    @_specialize(where T == Float)
     public mutating func backward(_ dValues: Tensor<T>, cache: Cache) -> Tensor<T> {
         var g = dValues.reshaped([dValues.count, 1])
         for index in stride(from: layers.count - 1, through: 0, by: -1) {

@@ -39,6 +39,7 @@ public struct VisionLanguageModel<T: Scalar>: Sendable {
     public var rotary: RotaryEmbedding? { decoderLayers.first?.attention.rotary }
 
     /// Runs the model on a validated batch: logits for every position.
+    @_specialize(where T == Float)
     public func forward(_ batch: ModelBatch<T>, context: inout ForwardContext) throws -> ForwardPass {
         let c = configuration
         try batch.validate(for: c)
@@ -86,6 +87,7 @@ public struct VisionLanguageModel<T: Scalar>: Sendable {
 
     /// Backward from ∂L/∂logits [B, T, V] and ∂L/∂hidden [B·T, D] (either may be nil): accumulates
     /// every trainable parameter's gradient; returns ∂L/∂pixels when `needsPixelGradient`.
+    @_specialize(where T == Float)
     public mutating func backward(_ pass: ForwardPass, logitsGradient: Tensor<T>?, hiddenGradient: Tensor<T>?,
                                   needsPixelGradient: Bool = false) -> Tensor<T>? {
         let c = configuration

@@ -22,6 +22,7 @@ public struct VisionTower<T: Scalar>: Sendable {
         var batch: SelfAttention<T>.Batch
     }
 
+    @_specialize(where T == Float)
     public func forward(_ pixels: Tensor<T>, layersUsed: Int, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         let images = pixels.shape[0], tokens = embeddings.patchesPerImage + 1
         let (x, embeddingCache) = embeddings.forward(pixels)
@@ -37,6 +38,7 @@ public struct VisionTower<T: Scalar>: Sendable {
     }
 
     /// Accumulates the tower's parameter gradients; returns ∂L/∂pixels [I, C, S, S] when asked.
+    @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsPixelGradient: Bool) -> Tensor<T>? {
         var g = dy
         for index in stride(from: cache.layers.count - 1, through: 0, by: -1) {
