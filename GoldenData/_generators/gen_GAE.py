@@ -36,11 +36,13 @@ DEFAULTS = {  # = preset "paper" (seed 000: gamma 0.99, GAE lambda 0.95)
 PRESETS = {
     "paper": dict(DEFAULTS),
     "cleanRL": dict(DEFAULTS, truncation_as_termination=True, whiten_epsilon_placement="outside_sqrt"),
-    "trl": dict(DEFAULTS, gamma=1.0, **{"lambda": 0.95}, masked_steps="zero_fill",
+    # trl (TRL 0.29.1 PPO), verl (0.9.1), openRLHF (0.11.2) have no truncation input: the value after the
+    # last response token is always 0, so a truncated step is treated as a terminal one.
+    "trl": dict(DEFAULTS, gamma=1.0, **{"lambda": 0.95}, masked_steps="zero_fill", truncation_as_termination=True,
                 placement="after_last_token", whiten=True),
-    "verl": dict(DEFAULTS, gamma=1.0, **{"lambda": 1.0}, whiten=True),
-    "openRLHF": dict(DEFAULTS, gamma=1.0, **{"lambda": 1.0}, masked_steps="zero_fill", whiten=True,
-                     whiten_variance="population", whiten_epsilon_placement="clamp"),
+    "verl": dict(DEFAULTS, gamma=1.0, **{"lambda": 1.0}, truncation_as_termination=True, whiten=True),
+    "openRLHF": dict(DEFAULTS, gamma=1.0, **{"lambda": 1.0}, masked_steps="zero_fill", truncation_as_termination=True,
+                     whiten=True, whiten_variance="population", whiten_epsilon_placement="clamp"),
     "rl4vlm": dict(DEFAULTS, gamma=0.9, **{"lambda": 0.95}, truncation_as_termination=True, whiten=True,
                    whiten_epsilon=1e-5, whiten_epsilon_placement="outside_sqrt"),
 }
@@ -778,13 +780,15 @@ def group_presets():
     }
     sources = {
         "paper": "seed 000_b729f3bd0d2d935c.txt (gamma 0.99, GAE lambda 0.95); no whitening stated",
-        "cleanRL": "cleanrl/ppo.py (gamma 0.99, gae_lambda 0.95, done = terminated or truncated)",
-        "trl": "trl/experimental/ppo/ppo_trainer.py + ppo_config.py (gamma 1, lam 0.95, score at "
-               "sequence_lengths + 1, masked_whiten)",
-        "verl": "verl/trainer/ppo/core_algos.py compute_gae_advantage_return + ppo_trainer.yaml (gamma 1, lam 1)",
-        "openRLHF": "openrlhf/trainer/ppo_utils/experience_maker.py get_advantages_and_returns + global "
-                    "advantage normalization (gamma 1, lambd 1)",
-        "rl4vlm": "VLM_PPO a2c_ppo_acktr storage.compute_returns / algo/ppo.py update (gamma 0.9, "
+        "cleanRL": "CleanRL fe8d8a03 cleanrl/ppo.py (gamma 0.99, gae_lambda 0.95, done = terminated or truncated)",
+        "trl": "TRL 0.29.1 trl/experimental/ppo/ppo_trainer.py + ppo_config.py (gamma 1, lam 0.95, score at "
+               "sequence_lengths + 1, masked_whiten; no truncation input, so row 1's truncation bootstraps 0)",
+        "verl": "verl 0.9.1 verl/trainer/ppo/core_algos.py compute_gae_advantage_return + ppo_trainer.yaml "
+                "(gamma 1, lam 1; no truncation input, so row 1's truncation bootstraps 0)",
+        "openRLHF": "OpenRLHF 0.11.2 openrlhf/trainer/ppo_utils/experience_maker.py get_advantages_and_returns + "
+                    "global advantage normalization (gamma 1, lambd 1; no truncation input, so row 1's "
+                    "truncation bootstraps 0)",
+        "rl4vlm": "RL4VLM b989b57 VLM_PPO a2c_ppo_acktr storage.compute_returns / algo/ppo.py update (gamma 0.9, "
                   "gae_lambda 0.95, (A - mean)/(std + 1e-5))",
     }
     cases = []
