@@ -43,6 +43,7 @@ public struct GRPOEvaluator: SpecEvaluator {
         c.aggregation = try inputs.aggregation(default: c.aggregation)
         c.surrogate = try inputs.clippedSurrogate(over: c.surrogate)
         c.klCoef = try inputs.number("kl_coef") ?? c.klCoef
+        c.klBiasCorrection = try inputs.bool("kl_bias_correction") ?? c.klBiasCorrection
         c.klEstimator.logRatioClamp = try inputs.nullableNumber("kl_log_ratio_clamp", default: c.klEstimator.logRatioClamp)
         c.klEstimator.klClamp = try inputs.nullableNumber("kl_clamp", default: c.klEstimator.klClamp)
         try c.validate()

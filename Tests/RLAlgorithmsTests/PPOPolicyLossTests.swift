@@ -68,6 +68,23 @@ extension PPOPolicyLossTests {
         }
     }
 
+    @Test("empty rows: counted in B by default, excluded with empty_rows exclude; ε_row replaces max(n, 1)")
+    func emptyRowDenominators() throws {
+        let mask = try Tensor<Double>(shape: [3, 2], elements: [1, 1, 0, 0, 1, 0])
+        let loss = try Tensor<Double>(shape: [3, 2], elements: [2, 4, 9, 9, 6, 9])
+        #expect(LossAggregation.sequenceMeanOfTokenMeans.aggregate(loss, mask: mask) == 3)
+        #expect(LossAggregation(.sequenceMeanOfTokenMeans, emptyRows: .exclude).aggregate(loss, mask: mask) == 4.5)
+        #expect(LossAggregation(.sequenceMeanOfTokenSums, emptyRows: .exclude).aggregate(loss, mask: mask) == 6)
+        #expect(LossAggregation(.constantNormalizer(2), emptyRows: .exclude).aggregate(loss, mask: mask) == 3)
+        let framework = LossAggregation.sequenceMeanOfTokenMeans.withFrameworkDenominators
+        #expect(abs(framework.aggregate(loss, mask: mask) - (6 / (2 + 1e-8) + 6 / (1 + 1e-8)) / 2) <= 1e-15)
+        #expect(framework.aggregate(loss, mask: Tensor(shape: [3, 2])) == 0)
+        #expect(LossAggregation.tokenMean.withFrameworkDenominators.aggregate(loss, mask: mask) == 4)
+        #expect(throws: InputError.outOfRange(argument: "row_count_epsilon", value: 0, range: "(0, inf)")) {
+            try LossAggregation(.sequenceMeanOfTokenMeans, rowCountEpsilon: 0).validate()
+        }
+    }
+
     @Test("masked positions are never read: changing their (finite) values changes nothing")
     func maskedPositionsAreIgnored() throws {
         let batch = try Self.randomBatch(seed: 13, spread: 1)
