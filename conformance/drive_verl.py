@@ -1,0 +1,80 @@
+"""verl's own functions on the golden cases of the `verl` presets (verl 0.9.1, see requirements)."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import torch
+
+import frameworks
+from driving import Driver, Skip, drive, mask_of, per_token, require_only, scalar_gradient, t, token_level_gae_inputs
+
+frameworks.install()
+from verl.trainer.ppo import core_algos  # noqa: E402
+
+AGG = {"token_mean": "token-mean", "seq_mean_token_mean": "seq-mean-token-mean",
+       "seq_mean_token_sum": "seq-mean-token-sum", "constant_normalizer": "seq-mean-token-sum-norm"}
+
+
+class ActorConfig(dict):
+    """The attributes `compute_policy_loss_vanilla` reads from verl's ActorConfig."""
+    __getattr__ = dict.__getitem__
+
+
+def gae(inputs, cot):
+    rewards, values, mask, gamma, lam = token_level_gae_inputs(inputs, "verl")
+    adv, ret = core_algos.compute_gae_advantage_return(rewards, values, mask, gamma, lam)
+    # verl keeps carried values at masked positions; the Spec outputs 0 there (documented difference)
+    return {"whitened_advantages": adv * mask, "returns": ret * mask}, None
+
+
+def policy_loss(inputs, cot, kl=False):
+    allowed = {"preset", "form", "log_probs", "old_log_probs", "advantages", "mask", "clip_epsilon", "clip_epsilon_low",
+               "clip_epsilon_high", "aggregation", "normalizer", "empty_rows", "row_count_epsilon"}
+    if kl:
+        allowed |= {"ref_log_probs", "kl_coef", "kl_estimator"}
+    require_only(inputs, allowed, "compute_policy_loss_vanilla always applies dual clip 3 and clamp 20")
+    if inputs.get("empty_rows", "exclude") != "exclude" or inputs.get("row_count_epsilon", 1e-8) != 1e-8:
+        raise Skip("agg_loss has only its own denominators (empty rows excluded, counts + 1e-8)")
+    lp = t(inputs["log_probs"], grad=True)
+    old = t(inputs["old_log_probs"]) if "old_log_probs" in inputs else lp.detach()
+    mask = mask_of(inputs, lp.shape)
+    adv = per_token(t(inputs["advantages"]), lp.shape)
+    eps = inputs.get("clip_epsilon", 0.2)
+    mode = AGG[inputs.get("aggregation", "token_mean")]
+    info = {"loss_scale_factor": inputs["normalizer"]} if mode == "seq-mean-token-sum-norm" else {}
+    config = ActorConfig(clip_ratio=eps, clip_ratio_low=inputs.get("clip_epsilon_low", eps),
+                         clip_ratio_high=inputs.get("clip_epsilon_high", eps), clip_ratio_c=3.0, global_batch_info=info)
+    loss, _ = core_algos.compute_policy_loss_vanilla(old, lp, adv, mask, loss_agg_mode=mode, config=config)
+    if kl and inputs.get("kl_coef", 0) > 0:
+        name = {"k1": "k1", "k2": "k2", "k3": "low_var_kl", "k1_plus": "k1+", "k3_plus": "k3+"}[inputs.get("kl_estimator", "k3")]
+        kld = core_algos.kl_penalty(lp, t(inputs["ref_log_probs"]), name)
+        loss = loss + inputs["kl_coef"] * core_algos.agg_loss(kld, mask, mode, **info)
+    return {"loss": loss}, {"log_probs": scalar_gradient(loss, lp, cot)}
+
+
+def grpo_advantages(inputs, cot):
+    require_only(inputs, {"preset", "form", "scores", "group_size", "group_ids"},
+                 "compute_grpo_outcome_advantage has no such option")
+    scores = t(inputs["scores"])
+    n = len(scores)
+    if "group_ids" in inputs:
+        index = np.array(inputs["group_ids"])
+    else:
+        size = inputs.get("group_size", n)
+        index = np.arange(n) // size
+    adv, _ = core_algos.compute_grpo_outcome_advantage(scores.unsqueeze(1), torch.ones(n, 1, dtype=torch.float64),
+                                                       index, epsilon=1e-6, norm_adv_by_std_in_grpo=True)
+    return {"advantages": adv[:, 0]}, None
+
+
+DRIVERS = [
+    Driver("GAE", ("verl",), gae, "verl.trainer.ppo.core_algos.compute_gae_advantage_return"),
+    Driver("PPOPolicyLoss", ("verl",), policy_loss, "verl.trainer.ppo.core_algos.compute_policy_loss_vanilla (+ agg_loss)"),
+    Driver("GRPO", ("verl",), lambda i, c: policy_loss(i, c, kl=True),
+           "compute_policy_loss_vanilla + kl_penalty + agg_loss", forms=("clipped",)),
+    Driver("GRPO", ("verl",), grpo_advantages, "compute_grpo_outcome_advantage", forms=("advantages",)),
+]
+
+if __name__ == "__main__":
+    drive("verl", frameworks.version("verl"), DRIVERS, sys.argv[1])

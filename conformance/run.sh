@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs TRL's, verl's and OpenRLHF's own functions on the golden cases of their presets and writes
+# conformance/CONFORMANCE.md. Usage: conformance/run.sh [VENV_DIR]  (default: conformance/.venv)
+# Needs python3.11 with venv, network access to PyPI the first time, and Swift for rlref.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+venv=${1:-$here/.venv}
+start=$(date +%s)
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q -r "$here/requirements.txt"
+"$venv/bin/pip" install -q --no-deps -r "$here/requirements-frameworks.txt"
+(cd "$root" && swift build --product rlref >/dev/null)
+rlref="$root/.build/debug/rlref"
+out="$here/results"
+rm -rf "$out"
+mkdir -p "$out"
+for fw in verl openrlhf trl; do
+  (cd "$here" && "$venv/bin/python" -W ignore "drive_$fw.py" "$out/$fw")
+  (cd "$out/$fw" && find . -name '*.json' ! -name outcome.json | sed 's|^\./||' | sort) | while read -r f; do
+    for precision in float64 float32; do
+      "$rlref" compare "$root/GoldenData/$f" "$out/$fw/$f" --allow-missing --only-provided-outputs \
+        --precision "$precision" > "$out/$fw/${f%.json}.$precision.txt" 2>&1 || true
+    done
+  done
+done
+"$venv/bin/python" "$here/report.py" "$out" "$(( $(date +%s) - start ))" > "$here/CONFORMANCE.md"
+grep -E '^\| (Total|total)' "$here/CONFORMANCE.md" || true
+echo "wrote $here/CONFORMANCE.md"
