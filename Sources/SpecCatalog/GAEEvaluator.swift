@@ -8,6 +8,9 @@ public struct GAEEvaluator: SpecEvaluator {
     public let spec = "GAE"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(GAEConfiguration.presets, PresetProvenance.ppo) }
+
     /// The configuration from `preset` and explicit keys; string conventions are checked here,
     /// numeric ranges later (`GAEConfiguration.validate`), following the Spec's error order.
     private func configuration(_ inputs: GoldenInputs) throws -> GAEConfiguration {

@@ -9,6 +9,9 @@ public struct GRPOEvaluator: SpecEvaluator {
     public let spec = "GRPO"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(Dictionary(uniqueKeysWithValues: GRPOPreset.allCases.map { ($0.rawValue, "\($0.normalization); \($0.lossConfiguration())") }), PresetProvenance.grpo) }
+
     private enum Form: String, CaseIterable {
         case advantages, clipped, corrected
         case seedLiteral = "seed_literal"

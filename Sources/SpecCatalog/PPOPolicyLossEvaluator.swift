@@ -8,6 +8,9 @@ public struct PPOPolicyLossEvaluator: SpecEvaluator {
     public let spec = "PPOPolicyLoss"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(PPOPolicyLossConfiguration.presets, PresetProvenance.ppo) }
+
     /// Checks the Spec's error rules 1–3 (missing arrays, unknown preset or aggregation, missing
     /// normalizer); the numeric parameters are checked by `PPOPolicyLossConfiguration.validate` after
     /// the arrays.

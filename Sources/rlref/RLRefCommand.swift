@@ -10,7 +10,7 @@ struct RLRefCommand: ParsableCommand {
             Check this library against them with `rlref golden verify`; check your own implementation \
             with `rlref eval` and `rlref compare`.
             """,
-        subcommands: [GoldenCommand.self, EvalCommand.self, CompareCommand.self])
+        subcommands: [GoldenCommand.self, EvalCommand.self, CompareCommand.self, DescribeCommand.self])
 }
 
 struct GoldenCommand: ParsableCommand {
