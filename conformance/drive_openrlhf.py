@@ -43,7 +43,8 @@ def policy_loss(inputs, cot):
 
 
 DRIVERS = [
-    Driver("GAE", ("openRLHF",), gae, "openrlhf.trainer.ppo_utils.experience_maker.RemoteExperienceMaker.get_advantages_and_returns"),
+    Driver("GAE", ("openRLHF",), gae, "openrlhf.trainer.ppo_utils.experience_maker.RemoteExperienceMaker.get_advantages_and_returns",
+           forms=("gae",)),
     Driver("PPOPolicyLoss", ("openRLHF",), policy_loss, "openrlhf.models.loss.PolicyLoss (+ aggregate_loss)"),
 ]
 

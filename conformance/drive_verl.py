@@ -11,6 +11,7 @@ from driving import Driver, Skip, drive, mask_of, per_token, require_only, scala
 
 frameworks.install()
 from verl.trainer.ppo import core_algos  # noqa: E402
+from verl.utils import torch_functional as verl_F  # noqa: E402
 
 AGG = {"token_mean": "token-mean", "seq_mean_token_mean": "seq-mean-token-mean",
        "seq_mean_token_sum": "seq-mean-token-sum", "constant_normalizer": "seq-mean-token-sum-norm"}
@@ -26,6 +27,14 @@ def gae(inputs, cot):
     adv, ret = core_algos.compute_gae_advantage_return(rewards, values, mask, gamma, lam)
     # verl keeps carried values at masked positions; the Spec outputs 0 there (documented difference)
     return {"whitened_advantages": adv * mask, "returns": ret * mask}, None
+
+
+def whiten(inputs, cot):
+    require_only(inputs, {"preset", "form", "x", "mask"}, "masked_whiten has no such option")
+    x = t(inputs["x"])
+    mask = mask_of(inputs, x.shape)
+    # masked_whiten leaves values at masked entries; the Spec outputs 0 there
+    return {"whitened": verl_F.masked_whiten(x, mask) * mask}, None
 
 
 def policy_loss(inputs, cot, kl=False):
@@ -69,7 +78,8 @@ def grpo_advantages(inputs, cot):
 
 
 DRIVERS = [
-    Driver("GAE", ("verl",), gae, "verl.trainer.ppo.core_algos.compute_gae_advantage_return"),
+    Driver("GAE", ("verl",), gae, "verl.trainer.ppo.core_algos.compute_gae_advantage_return", forms=("gae",)),
+    Driver("GAE", ("verl",), whiten, "verl.utils.torch_functional.masked_whiten", forms=("whiten",)),
     Driver("PPOPolicyLoss", ("verl",), policy_loss, "verl.trainer.ppo.core_algos.compute_policy_loss_vanilla (+ agg_loss)"),
     Driver("GRPO", ("verl",), lambda i, c: policy_loss(i, c, kl=True),
            "compute_policy_loss_vanilla + kl_penalty + agg_loss", forms=("clipped",)),

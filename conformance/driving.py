@@ -22,6 +22,7 @@ import goldenrun  # noqa: E402
 from goldenrun import Skip  # noqa: E402,F401
 
 GOLDEN = os.path.join(os.path.dirname(HERE), "GoldenData")
+DEFAULT_FORM = {"GAE": "gae", "GRPO": "advantages"}   # each Spec's form when a case has no "form" key
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Outcome:
     framework: str
     version: str
     driven: dict[str, list[str]] = field(default_factory=dict)      # results file -> case ids
+    files: dict[str, str] = field(default_factory=dict)             # results file -> framework function
     skipped: dict[str, str] = field(default_factory=dict)           # "<file>#<case>" -> reason
 
 
@@ -98,7 +100,7 @@ def drive(framework: str, version: str, drivers: list[Driver], out_dir: str) -> 
                 inputs = case["inputs"]
                 if inputs.get("preset") not in d.presets:
                     continue
-                if d.forms is not None and inputs.get("form", d.forms[0]) not in d.forms:
+                if d.forms is not None and inputs.get("form", DEFAULT_FORM.get(d.spec)) not in d.forms:
                     continue
                 key = f"{d.spec}/{os.path.basename(path)}#{case['id']}"
                 if "error" in case.get("flags", []):
@@ -120,9 +122,9 @@ def drive(framework: str, version: str, drivers: list[Driver], out_dir: str) -> 
                 with open(os.path.join(out_dir, rel), "w", encoding="utf-8") as f:
                     json.dump(results, f, indent=1)
                 outcome.driven.setdefault(rel, []).extend(results)
+                outcome.files[rel] = d.what
     with open(os.path.join(out_dir, "outcome.json"), "w", encoding="utf-8") as f:
         json.dump({"framework": framework, "version": version, "driven": outcome.driven,
                    "skipped": outcome.skipped,
-                   "functions": {d.spec + (f" ({', '.join(d.forms)})" if d.forms else ""): d.what for d in drivers}},
-                  f, indent=1)
+                   "files": outcome.files}, f, indent=1)
     return outcome

@@ -15,6 +15,8 @@ KNOWN = {
         "verl's `masked_whiten` takes the mean and the variance with `verl_F.masked_mean`, which divides by the "
         "token count + 1e-8, a relative shift of about 1e-8/n; RLRef divides by n (Specs/GAE.md; within the "
         "float32 tolerance).",
+    ("verl", "GAE/whiten_form.json#whiten-form-preset-verl"):
+        "The same `masked_mean` + 1e-8 in `masked_whiten`'s mean and variance as GAE/presets.json#preset-verl.",
     ("verl", "GRPO/advantages.json#singleton-groups-verl"):
         "verl builds a singleton group's mean 0 and std 1 as float32 tensors, so 1 + 1e-6 is rounded to float32 "
         "(1.00000095) before dividing; RLRef keeps float64 (Specs/GRPO.md; within the float32 tolerance).",
@@ -70,14 +72,12 @@ def main():
     for o in outcomes:
         fw_dir = os.path.join(out, {"verl": "verl", "OpenRLHF": "openrlhf", "TRL": "trl"}[o["framework"]])
         for rel, cases in sorted(o["driven"].items()):
-            spec = rel.split("/")[0]
             r64, f64 = parse(os.path.join(fw_dir, rel[:-5] + ".float64.txt"))
             r32, _ = parse(os.path.join(fw_dir, rel[:-5] + ".float32.txt"))
             ok64 = sum(1 for c in cases if r64.get(c, ("", "", "FAIL"))[2] == "pass")
             ok32 = sum(1 for c in cases if r32.get(c, ("", "", "FAIL"))[2] == "pass")
             worst = max((float(r64[c][0]) for c in cases if c in r64 and r64[c][0] not in ("-",)), default=0.0)
-            function = next((v for k, v in o["functions"].items() if k.split(" ")[0] == spec
-                             and (spec != "GRPO" or ("advantages" in k) == rel.endswith("advantages.json"))), "")
+            function = o["files"].get(rel, "")
             lines.append(f"| {o['framework']} | {o['version']} | `{function}` | {rel} | {len(cases)} | {ok64} | {ok32} | {worst:.3g} |")
             total += len(cases)
             passed64 += ok64

@@ -869,6 +869,98 @@ def group_errors():
     return E
 
 
+# ----------------------------------------------------------------------------------------------
+# Group: whitening on its own (form "whiten": GAE-5 applied to a given array x)
+# ----------------------------------------------------------------------------------------------
+def whiten_form(inputs):
+    """(params, x, mask) of a form-"whiten" case, checked in the Spec's order (form "whiten" errors)."""
+    params = resolve(inputs)                                              # preset / conventions
+    if "x" not in inputs:
+        raise GAEError("missing_input")
+    x = _arr(inputs["x"])
+    if x.ndim != 2:
+        raise GAEError("shape_mismatch")
+    m = _arr(inputs["mask"]) if "mask" in inputs else np.ones_like(x)
+    if m.shape != x.shape:
+        raise GAEError("shape_mismatch")
+    if not np.all((m == 0) | (m == 1)):
+        raise GAEError("invalid_argument")
+    eps = _num(params["whiten_epsilon"])
+    if not np.all(np.isfinite(x)) or not np.isfinite(eps):
+        raise GAEError("non_finite")
+    if eps <= 0:
+        raise GAEError("out_of_range")
+    if m.sum() == 0:
+        raise GAEError("empty")
+    return params, x, m
+
+
+def whiten_form_outputs(x, m, params):
+    """whitened (GAE-5), and the mean and variance it uses, as JAX functions of x."""
+    n = float(m.sum())
+    mj = jnp.asarray(m)
+    mu = jnp.sum(x * mj) / n
+    z = (x - mu) * mj
+    q = (n - 1.0 if n >= 2 else None) if params["whiten_variance"] == "unbiased" else n
+    var = jnp.sum(z * z) / q if q is not None else 0.0 * jnp.sum(z * z)
+    return whiten_jax(x, {"mask": m}, params), mu, var
+
+
+def group_whiten_form():
+    rng = np.random.default_rng(4005)
+    cot_rng = np.random.default_rng(4006)
+    x = r4(rng.normal(0.3, 1.2, size=(3, 5))).tolist()
+    mask = [[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [1, 1, 1, 0, 0]]
+    cases = []
+
+    def wf(id, comment, inputs, flags=None, source=None):
+        inputs = {"form": "whiten", **inputs}
+        params, xa, m = whiten_form(inputs)
+        (W, mu, var), vjp = jax.vjp(lambda v: whiten_form_outputs(v, m, params), jnp.asarray(xa))
+        cot = {"whitened": r4(cot_rng.standard_normal(xa.shape)), "mean": 0.5, "variance": -0.25}
+        (g,) = vjp((jnp.asarray(cot["whitened"]), jnp.asarray(cot["mean"]), jnp.asarray(cot["variance"])))
+        out = {"whitened": np.asarray(W), "mean": float(mu), "variance": float(var)}
+        return case(id, "GAE-5", comment, inputs, out, flags=flags, cotangents=cot,
+                    gradients={"x": np.asarray(g)}, source=source)
+
+    cases.append(wf("whiten-form-default", "Whitening of a given array over the mask (rows of 5, 2, 3 real "
+                    "entries) with the paper defaults: unbiased variance, epsilon 1e-8 inside the root, mean "
+                    "subtracted; mean and variance are outputs too.", {"x": x, "mask": mask}, flags=["whiten"]))
+    for name, source in (("trl", "TRL 0.29.1 trl/experimental/ppo/ppo_trainer.py masked_whiten"),
+                         ("verl", "verl 0.9.1 verl/utils/torch_functional.py masked_whiten"),
+                         ("openRLHF", "OpenRLHF 0.11.2 experience_maker.py advantage normalisation "
+                                      "(population variance, rsqrt(clamp(var, 1e-8)))"),
+                         ("cleanRL", "CleanRL fe8d8a03 ppo.py (A - mean)/(std + 1e-8), unbiased std"),
+                         ("rl4vlm", "RL4VLM b989b57 PPO.update (A - mean)/(std + 1e-5)")):
+        cases.append(wf(f"whiten-form-preset-{name}", f"Same array and mask under preset {name}: {source}.",
+                        {"x": x, "mask": mask, "preset": name}, flags=["whiten", "preset"]))
+    cases.append(wf("whiten-form-no-shift", "whiten_shift_mean false: centre, scale, then add the mean back "
+                    "(TRL's shift_mean=False).", {"x": x, "mask": mask, "whiten_shift_mean": False}, flags=["whiten"]))
+    cases.append(wf("whiten-form-hand", "x = [1, 3], no mask, population variance 1, epsilon placement clamp "
+                    "(1 > 1e-8): whitened [-1, 1], mean 2, variance 1.",
+                    {"x": [[1.0, 3.0]], "whiten_variance": "population", "whiten_epsilon_placement": "clamp"},
+                    flags=["whiten", "hand"], source={"kind": "hand", "reference": "(x - 2)/1"}))
+    cases.append(wf("whiten-form-one-real-entry", "One real entry, unbiased variance: the variance is defined "
+                    "as 0 (TRL divides by n - 1 = 0 and gives NaN; verl raises), so whitened = 0.",
+                    {"x": [[0.7, 5.0, -2.0]], "mask": [[0, 1, 0]]}, flags=["whiten", "edge"]))
+    for id, comment, inputs, kind in (
+            ("err-whiten-form-missing-x", "form whiten needs x.", {"mask": [[1, 1]]}, "missing_input"),
+            ("err-whiten-form-all-masked", "No real entry: nothing to whiten.", {"x": [[1.0, 2.0]], "mask": [[0, 0]]},
+             "empty"),
+            ("err-whiten-form-mask-shape", "mask [1,3] for x [1,2].", {"x": [[1.0, 2.0]], "mask": [[1, 1, 1]]},
+             "shape_mismatch"),
+            ("err-whiten-form-nan", "NaN in x.", {"x": [[1.0, "nan"]]}, "non_finite")):
+        inputs = {"form": "whiten", **inputs}
+        try:
+            whiten_form(inputs)
+        except GAEError as e:
+            assert e.kind == kind, (id, e.kind)
+        else:
+            raise AssertionError(id)
+        cases.append(case(id, "GAE-5", comment, inputs, {"error": kind}, flags=["error"]))
+    return cases
+
+
 def main():
     src = generator_source(PROGRAM, "float64 JAX recursion written from Specs/GAE.md; jax.vjp gradients")
     groups = [
@@ -879,6 +971,8 @@ def main():
          group_whitening()),
         ("presets", "Framework presets on one shared batch", group_presets()),
         ("errors", "Invalid inputs and their error kinds", group_errors()),
+        ("whiten_form", "Whitening on its own (form \"whiten\", GAE-5): outputs whitened, mean, variance; "
+                        "every preset's conventions", group_whiten_form()),
     ]
     total = 0
     for group, desc, cases in groups:

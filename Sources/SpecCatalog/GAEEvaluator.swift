@@ -57,8 +57,38 @@ public struct GAEEvaluator: SpecEvaluator {
         return (batch, positions)
     }
 
+    /// The equation group a case computes (input key `form`).
+    private enum Form: String, CaseIterable {
+        /// GAE-1…5: advantages and returns of rewards and values (the default).
+        case gae
+        /// GAE-5 alone: whitening of a given array `x` over `mask`, with its mean and variance.
+        case whiten
+    }
+
+    /// A form-"whiten" case: the array, its mask and the whitening conventions, checked in the order
+    /// of the Spec's form-"whiten" errors (missing, shapes, 0/1 mask, finiteness, ε range, empty).
+    private func whitenProblem<T: Scalar>(_ inputs: GoldenInputs, _ c: GAEConfiguration, as: T.Type)
+        throws -> (x: Tensor<T>, mask: Tensor<T>) {
+        try inputs.require("x")
+        let x: Tensor<T> = try inputs.tensor("x")
+        guard x.rank == 2 else { throw InputError.shapeMismatch(argument: "x", expected: [-1, -1], actual: x.shape) }
+        let mask: Tensor<T> = try inputs.optionalTensor("mask") ?? Tensor(shape: x.shape, repeating: 1)
+        try requireShape(mask, x.shape, "mask")
+        try requireBinary(mask, "mask")
+        try requireFinite(x, "x")
+        try c.whitening.validate(argument: "whiten_epsilon")
+        return (x, mask)
+    }
+
     public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
         let c = try configuration(inputs)
+        if try inputs.convention("form", default: Form.gae) == .whiten {
+            // Specs/GAE.md GAE-5 on a given array, with the statistics it uses.
+            let (x, mask) = try whitenProblem(inputs, c, as: T.self)
+            let st = try c.whitening.statistics(of: x, mask: mask, argument: "x")
+            return ["whitened": OutputValue(try c.whitening.apply(x, mask: mask, argument: "x")),
+                    "mean": OutputValue(st.mean), "variance": OutputValue(st.variance)]
+        }
         let (b, _) = try batch(inputs, c, as: T.self)
         let result = try generalizedAdvantageEstimates(b, configuration: c)
         var out: Outputs = ["advantages": OutputValue(result.advantages), "returns": OutputValue(result.returns)]
@@ -78,6 +108,14 @@ public struct GAEEvaluator: SpecEvaluator {
 
     public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
         let c = try configuration(inputs)
+        if try inputs.convention("form", default: Form.gae) == .whiten {
+            let (x, mask) = try whitenProblem(inputs, c, as: Double.self)
+            var g = try c.whitening.statisticsBackward(meanGradient: scalarCotangent(cotangents, "mean"),
+                                                       varianceGradient: scalarCotangent(cotangents, "variance"),
+                                                       x: x, mask: mask, argument: "x")
+            if let w = cotangents["whitened"] { g = g + (try c.whitening.backward(w, x: x, mask: mask, argument: "x")) }
+            return ["x": g]
+        }
         let (b, positions) = try batch(inputs, c, as: Double.self)
         let g = try generalizedAdvantageEstimatesBackward(
             b, configuration: c, advantagesGradient: cotangents["advantages"],
