@@ -30,7 +30,8 @@ NOT_DRIVEN = [
      "losses are inline in `PPOTrainer.train`, not callable functions; a second environment with TRL 0.29.1 "
      "driving `masked_whiten`/`masked_mean` is not written yet."),
     ("CleanRL (`cleanRL` presets)", "`cleanrl/ppo.py` is a script with no importable functions."),
-    ("RL4VLM (`rl4vlm` presets)", "not on PyPI; a driver over a user-supplied checkout at b989b57 is not written yet."),
+    ("RL4VLM presets other than CoTLogProb's", "GAE, PPOPolicyLoss, ValueLoss, Optimizers and ActionParsing `rl4vlm` "
+     "presets: no drivers yet (CoTLogProb is driven when RL4VLM_DIR points to a clone)."),
     ("KLPenalty, ValueLoss, PPOLoss, TokenLogProbs, VLRMA2C, Optimizers presets of verl/OpenRLHF",
      "no drivers yet (the functions exist: `kl_penalty`, `compute_value_loss`, `compute_approx_kl`, `ValueLoss`)."),
     ("GRPO advantages of TRL and OpenRLHF", "computed inline in `_generate_and_score_completions` / "
@@ -70,7 +71,7 @@ def main():
               "|---|---|---|---|---|---|---|---|"]
     mismatches, total, passed64 = [], 0, 0
     for o in outcomes:
-        fw_dir = os.path.join(out, {"verl": "verl", "OpenRLHF": "openrlhf", "TRL": "trl"}[o["framework"]])
+        fw_dir = os.path.join(out, {"verl": "verl", "OpenRLHF": "openrlhf", "TRL": "trl", "RL4VLM": "rl4vlm"}[o["framework"]])
         for rel, cases in sorted(o["driven"].items()):
             r64, f64 = parse(os.path.join(fw_dir, rel[:-5] + ".float64.txt"))
             r32, _ = parse(os.path.join(fw_dir, rel[:-5] + ".float32.txt"))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs TRL's, verl's and OpenRLHF's own functions on the golden cases of their presets and writes
-# conformance/CONFORMANCE.md. Usage: conformance/run.sh [VENV_DIR]  (default: conformance/.venv)
+# Runs TRL's, verl's, OpenRLHF's (and, with RL4VLM_DIR set to a git clone of RL4VLM, RL4VLM's) own functions
+# on the golden cases of their presets and writes conformance/CONFORMANCE.md.
+# Usage: [RL4VLM_DIR=/path/to/RL4VLM] conformance/run.sh [VENV_DIR]  (default VENV_DIR: conformance/.venv)
 # Needs python3.11 with venv, network access to PyPI the first time, and Swift for rlref.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +16,9 @@ rlref="$root/.build/debug/rlref"
 out="$here/results"
 rm -rf "$out"
 mkdir -p "$out"
-for fw in verl openrlhf trl; do
+frameworks="verl openrlhf trl"
+[ -n "${RL4VLM_DIR:-}" ] && frameworks="$frameworks rl4vlm"
+for fw in $frameworks; do
   (cd "$here" && "$venv/bin/python" -W ignore "drive_$fw.py" "$out/$fw")
   (cd "$out/$fw" && find . -name '*.json' ! -name outcome.json | sed 's|^\./||' | sort) | while read -r f; do
     for precision in float64 float32; do
