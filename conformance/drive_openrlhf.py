@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import sys
 
+import torch
 
 import frameworks
 from driving import Driver, Skip, drive, mask_of, per_token, require_only, scalar_gradient, t, token_level_gae_inputs
 
 frameworks.install()
-from openrlhf.models.loss import PolicyLoss  # noqa: E402
+from openrlhf.models.loss import PolicyLoss, ValueLoss  # noqa: E402
+from openrlhf.models.utils import compute_approx_kl  # noqa: E402
 from openrlhf.trainer.ppo_utils.experience_maker import RemoteExperienceMaker  # noqa: E402
 
 
@@ -42,10 +44,36 @@ def policy_loss(inputs, cot):
             {"log_probs": scalar_gradient(loss, lp, cot)})
 
 
+def kl(inputs, cot):
+    require_only(inputs, {"preset", "form", "log_probs", "ref_log_probs", "mask", "estimator"},
+                 "compute_approx_kl has no such option")
+    estimator = inputs.get("estimator", "k1")
+    if estimator not in ("k1", "k2", "k3"):
+        raise Skip(f"estimator {estimator}: compute_approx_kl offers k1, k2, k3")
+    lp = t(inputs["log_probs"], grad=True)
+    mask = mask_of(inputs, lp.shape)
+    per_token = compute_approx_kl(lp, t(inputs["ref_log_probs"]), kl_estimator=estimator) * mask
+    if not cot or "kl" not in cot:
+        return {"kl": per_token}, None
+    (g,) = torch.autograd.grad((per_token * t(cot["kl"])).sum(), lp)
+    return {"kl": per_token}, {"log_probs": g}
+
+
+def value_loss(inputs, cot):
+    require_only(inputs, {"preset", "values", "old_values", "returns", "mask", "value_clip"},
+                 "ValueLoss has no such option")
+    v = t(inputs["values"], grad=True)
+    mask = mask_of(inputs, v.shape)
+    loss = ValueLoss(clip_eps=inputs.get("value_clip", 0.5))(v, t(inputs["old_values"]), t(inputs["returns"]), mask)
+    return {"loss": loss}, {"values": scalar_gradient(loss, v, cot)}
+
+
 DRIVERS = [
     Driver("GAE", ("openRLHF",), gae, "openrlhf.trainer.ppo_utils.experience_maker.RemoteExperienceMaker.get_advantages_and_returns",
            forms=("gae",)),
     Driver("PPOPolicyLoss", ("openRLHF",), policy_loss, "openrlhf.models.loss.PolicyLoss (+ aggregate_loss)"),
+    Driver("KLPenalty", ("openRLHF",), kl, "openrlhf.models.utils.compute_approx_kl", forms=("per_token",)),
+    Driver("ValueLoss", ("openRLHF",), value_loss, "openrlhf.models.loss.ValueLoss"),
 ]
 
 if __name__ == "__main__":

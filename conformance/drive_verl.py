@@ -62,6 +62,38 @@ def policy_loss(inputs, cot, kl=False):
     return {"loss": loss}, {"log_probs": scalar_gradient(loss, lp, cot)}
 
 
+KL_NAMES = {"k1": "k1", "k2": "k2", "k3": "low_var_kl", "k1_plus": "k1+", "k3_plus": "k3+"}
+
+
+def kl(inputs, cot):
+    require_only(inputs, {"preset", "form", "log_probs", "ref_log_probs", "mask", "estimator", "kl_coef",
+                          "aggregation"}, "kl_penalty has its own clamps (k3 only)")
+    lp = t(inputs["log_probs"], grad=True)
+    mask = mask_of(inputs, lp.shape)
+    per_token = core_algos.kl_penalty(lp, t(inputs["ref_log_probs"]), KL_NAMES[inputs.get("estimator", "k3")]) * mask
+    outputs = {"kl": per_token}
+    if inputs.get("form", "per_token") == "loss":
+        mode = AGG[inputs.get("aggregation", "token_mean")]
+        outputs["loss"] = inputs.get("kl_coef", 0.001) * core_algos.agg_loss(per_token, mask, mode)
+    if not cot:
+        return outputs, None
+    total = sum((outputs[k] * t(c)).sum() for k, c in cot.items())
+    (g,) = torch.autograd.grad(total, lp)
+    return outputs, {"log_probs": g}
+
+
+def value_loss(inputs, cot):
+    require_only(inputs, {"preset", "values", "old_values", "returns", "mask", "value_clip"},
+                 "compute_value_loss has no such option")
+    if "value_clip" in inputs and inputs["value_clip"] is None:
+        raise Skip("compute_value_loss always clips")
+    v = t(inputs["values"], grad=True)
+    mask = mask_of(inputs, v.shape)
+    loss, _ = core_algos.compute_value_loss(v, t(inputs["returns"]), t(inputs["old_values"]), mask,
+                                            inputs.get("value_clip", 0.5))
+    return {"loss": loss}, {"values": scalar_gradient(loss, v, cot)}
+
+
 def grpo_advantages(inputs, cot):
     require_only(inputs, {"preset", "form", "scores", "group_size", "group_ids"},
                  "compute_grpo_outcome_advantage has no such option")
@@ -84,6 +116,8 @@ DRIVERS = [
     Driver("GRPO", ("verl",), lambda i, c: policy_loss(i, c, kl=True),
            "compute_policy_loss_vanilla + kl_penalty + agg_loss", forms=("clipped",)),
     Driver("GRPO", ("verl",), grpo_advantages, "compute_grpo_outcome_advantage", forms=("advantages",)),
+    Driver("KLPenalty", ("verl",), kl, "verl.trainer.ppo.core_algos.kl_penalty (+ agg_loss)", forms=("per_token", "loss")),
+    Driver("ValueLoss", ("verl",), value_loss, "verl.trainer.ppo.core_algos.compute_value_loss"),
 ]
 
 if __name__ == "__main__":

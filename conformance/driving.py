@@ -22,7 +22,7 @@ import goldenrun  # noqa: E402
 from goldenrun import Skip  # noqa: E402,F401
 
 GOLDEN = os.path.join(os.path.dirname(HERE), "GoldenData")
-DEFAULT_FORM = {"GAE": "gae", "GRPO": "advantages"}   # each Spec's form when a case has no "form" key
+DEFAULT_FORM = {"GAE": "gae", "GRPO": "advantages", "KLPenalty": "per_token"}   # each Spec's form when a case has no "form" key
 
 
 @dataclass

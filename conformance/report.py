@@ -17,6 +17,10 @@ KNOWN = {
         "float32 tolerance).",
     ("verl", "GAE/whiten_form.json#whiten-form-preset-verl"):
         "The same `masked_mean` + 1e-8 in `masked_whiten`'s mean and variance as GAE/presets.json#preset-verl.",
+    ("OpenRLHF", "KLPenalty/estimators.json#openrlhf-preset-k1-clamp"):
+        "`compute_approx_kl` casts both log-probs to float32 (`.float()`) before subtracting, so its estimates carry "
+        "float32 rounding even for float64 inputs; RLRef computes in the input precision (within the float32 "
+        "tolerance).",
     ("verl", "GRPO/advantages.json#singleton-groups-verl"):
         "verl builds a singleton group's mean 0 and std 1 as float32 tensors, so 1 + 1e-6 is rounded to float32 "
         "(1.00000095) before dividing; RLRef keeps float64 (Specs/GRPO.md; within the float32 tolerance).",
