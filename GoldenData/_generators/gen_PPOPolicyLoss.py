@@ -132,7 +132,7 @@ def per_token_spec(lp, old, adv, p):
         dual_active = jnp.zeros_like(clip_active)
     l = jnp.where(adv == 0, 0.0, l)                                       # A = 0: exactly 0
     ratio_out = (rho < lo) | (rho > hi)
-    diag = {"ratio_out": ratio_out, "clip_active": clip_active, "dual_active": dual_active,
+    diag = {"ratio": rho, "ratio_out": ratio_out, "clip_active": clip_active, "dual_active": dual_active,
             "k1": -d, "k2": 0.5 * d * d, "k3": jnp.expm1(d) - d}         # PPOPolicyLoss-6
     return l, diag
 
@@ -169,7 +169,8 @@ def forward(lp, old, adv, m, p, textbook=False):
     f = lambda x: masked_token_mean(x.astype(lp.dtype), m)                # PPOPolicyLoss-5/-6
     diag = {"clip_fraction_ratio": f(dg["ratio_out"]), "clip_fraction_active": f(dg["clip_active"]),
             "clip_fraction_dual": f(dg["dual_active"]), "approx_kl_k1": f(dg["k1"]),
-            "approx_kl_k2": f(dg["k2"]), "approx_kl_k3": f(dg["k3"])}
+            "approx_kl_k2": f(dg["k2"]), "approx_kl_k3": f(dg["k3"]),
+            "ratios": jnp.where(m > 0, dg["ratio"], 0.0), "per_token_loss": jnp.where(m > 0, l, 0.0)}
     return loss, diag
 
 
@@ -180,7 +181,7 @@ def evaluate(inputs, dtype):
         p = {k: (np.float32(v) if isinstance(v, float) else v) for k, v in p.items()}
     (loss, diag), g = jax.value_and_grad(lambda x: forward(x, old, adv, m, p), has_aux=True)(lp)
     out = {"loss": float(loss)}
-    out.update({k: float(v) for k, v in diag.items()})
+    out.update({k: float(v) if np.ndim(v) == 0 else np.asarray(v, np.float64) for k, v in diag.items()})
     return out, np.asarray(g, np.float64)
 
 
@@ -201,7 +202,7 @@ def make_case(id, equation, comment, inputs, *, flags=(), tol=None, source=None)
     flags = list(flags)
     p = resolve(inputs)
     out, g = evaluate(inputs, np.float64)
-    assert all(np.isfinite(v) for v in out.values()) and np.all(np.isfinite(g)), id
+    assert all(np.all(np.isfinite(v)) for v in out.values()) and np.all(np.isfinite(g)), id
     lp, old, adv, m = (np.asarray(a) for a in arrays(inputs, np.float64))
     # textbook forward: same values; same gradient unless the case sits on a kink
     loss_tb = float(forward(*arrays(inputs, np.float64), p, textbook=True)[0])
@@ -552,6 +553,26 @@ def build_groups():
         {"log_probs": -0.75 + dkl, "old_log_probs": np.full((1, 5), -0.75),
          "advantages": [[0.5, -1.0, 0.25, 2.0, 1.0]], "mask": [[1, 1, 1, 1, 0]], "log_ratio_clamp": 1.2},
         flags=["diagnostics", "clamp"]))
+
+    lp_c, old_c, adv_c = random_batch(2, 4)
+    inp_c = {"log_probs": lp_c, "old_log_probs": old_c, "advantages": adv_c, "mask": lengths_mask([4, 2], 4),
+             "preset": "verl"}
+    p_c = resolve(inp_c)
+    arr_c = arrays(inp_c, np.float64)
+    cot_c = {"loss": 1.0, "ratios": np.round(np.linspace(-1, 1, 8).reshape(2, 4), 3),
+             "per_token_loss": np.round(np.linspace(0.5, -0.5, 8).reshape(2, 4), 3)}
+
+    def weighted(x):
+        loss, d = forward(x, *arr_c[1:], p_c)
+        return loss + jnp.sum(cot_c["ratios"] * d["ratios"]) + jnp.sum(cot_c["per_token_loss"] * d["per_token_loss"])
+
+    out_c, _ = evaluate(inp_c, np.float64)
+    g_c = np.asarray(jax.grad(weighted)(arr_c[0]), np.float64)
+    diagnostics.append(gio.case(
+        "per-token-outputs-cotangents", "PPOPolicyLoss-2",
+        "Per-token outputs: ratios (exp of the clamped log-ratio) and per_token_loss (0 at masked tokens), with "
+        "cotangents on both and on loss, preset verl; d ratio/d log_probs = ratio where the clamp is inactive.",
+        inp_c, out_c, flags=["diagnostics", "per_token"], cotangents=cot_c, gradients={"log_probs": g_c}))
 
     # ---------------------------------------------------------------- group: errors
     errors: list[dict] = []
