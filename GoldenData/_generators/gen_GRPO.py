@@ -63,6 +63,37 @@ ENUMS = {"std": ("population", "unbiased"), "epsilon_placement": ("outside", "in
 
 from golden_io import SpecError as GoldenError  # noqa: E402
 
+# Framework vocabulary (Spec "Framework vocabulary"): key -> (Spec key, value translation or None)
+ALIASES = {
+    "loss_type": ("aggregation", {"grpo": "seq_mean_token_mean", "bnpo": "token_mean", "dapo": "token_mean",
+                                  "dr_grpo": "constant_normalizer", "luspo": "seq_mean_token_sum"}),
+    "max_completion_length": ("normalizer", None), "beta": ("kl_coef", None),
+    "epsilon_high": ("clip_epsilon_high", None), "scale_rewards": ("scale", None),
+    "loss_agg_mode": ("aggregation", {"token-mean": "token_mean", "seq-mean-token-mean": "seq_mean_token_mean",
+                                      "seq-mean-token-sum": "seq_mean_token_sum",
+                                      "seq-mean-token-sum-norm": "constant_normalizer"}),
+    "loss_scale_factor": ("normalizer", None), "clip_ratio": ("clip_epsilon", None),
+    "clip_ratio_low": ("clip_epsilon_low", None), "clip_ratio_high": ("clip_epsilon_high", None),
+    "clip_ratio_c": ("dual_clip", None),
+}
+
+
+def translate(inputs):
+    """The inputs with framework keys replaced by the Spec's (invalid_argument for both, or an unknown value)."""
+    out = dict(inputs)
+    for key, (canonical, values) in ALIASES.items():
+        if key not in out:
+            continue
+        if canonical in out:
+            raise GoldenError("invalid_argument")
+        v = out.pop(key)
+        if values is not None:
+            if v not in values:
+                raise GoldenError("invalid_argument")
+            v = values[v]
+        out[canonical] = v
+    return out
+
 
 def as_float(x):
     if isinstance(x, str):
@@ -487,6 +518,9 @@ def advantage_cases():
     cases.append(ac("explicit-overrides-preset", "preset verl with std population and epsilon 0.1 given "
                     "explicitly: explicit keys win.",
                     {"scores": s8, "group_size": 4, "preset": "verl", "std": "population", "epsilon": 0.1}))
+    scale_in = with_form("GRPO-1", {"scores": s8, "group_size": 4, "preset": "trl", "scale_rewards": "batch"})
+    cases.append(case("trl-vocabulary-scale-rewards", "GRPO-1", "TRL's scale_rewards batch as written (= scale batch): "
+                      "group mean, batch std.", scale_in, eval_advantages(translate(scale_in))))
     ev = eval_advantages
     cases += [
         err_case("error-not-divisible", "GRPO-1", "N = 6 is not a multiple of group_size 4.",
@@ -666,8 +700,30 @@ def clipped_cases():
                     "row_count_epsilon null: back to this Spec's default denominators (B = 4, max(n, 1)).",
                     dict(off, mask=m1, preset="verl", aggregation="seq_mean_token_mean", empty_rows="count",
                          row_count_epsilon=None)))
+    # framework vocabulary: expected values computed from the translated (Spec) spelling
+    def vocab(id, comment, inputs, equation="GRPO-2"):
+        out, cot, g = eval_clipped(with_form(equation, translate(inputs)))
+        return case(id, equation, comment, with_form(equation, inputs), out, cotangents=cot, gradients=g)
+
+    cases.append(vocab("trl-vocabulary", "TRL's spelling as written: loss_type grpo (= seq_mean_token_mean), beta "
+                       "0.04 (= kl_coef), epsilon_high 0.28 (= clip_epsilon_high), preset trl.",
+                       dict(off, preset="trl", ref_log_probs=ref, loss_type="grpo", beta=0.04, epsilon_high=0.28),
+                       equation="GRPO-5"))
+    cases.append(vocab("trl-vocabulary-dr-grpo", "loss_type dr_grpo with max_completion_length 6 (= "
+                       "constant_normalizer with normalizer 6).",
+                       dict(off, preset="trl", loss_type="dr_grpo", max_completion_length=6.0)))
+    cases.append(vocab("verl-vocabulary", "verl's spelling as written: loss_agg_mode seq-mean-token-sum-norm with "
+                       "loss_scale_factor 6, clip_ratio 0.25, clip_ratio_c 3.0, preset verl, row 2 empty.",
+                       dict(off, mask=m1, preset="verl", loss_agg_mode="seq-mean-token-sum-norm",
+                            loss_scale_factor=6.0, clip_ratio=0.25, clip_ratio_c=3.0)))
     ev = eval_clipped
     cases += [
+        err_case("error-vocabulary-both-spellings", "GRPO-2", "loss_type and aggregation together.",
+                 {"log_probs": [[-1.0]], "advantages": [1.0], "loss_type": "grpo", "aggregation": "token_mean"},
+                 "invalid_argument", lambda i: eval_clipped(translate(i))),
+        err_case("error-vocabulary-unknown-loss-type", "GRPO-2", "loss_type cispo is not a GRPO-2 aggregation.",
+                 {"log_probs": [[-1.0]], "advantages": [1.0], "loss_type": "cispo"},
+                 "invalid_argument", lambda i: eval_clipped(translate(i))),
         err_case("error-kl-without-ref", "GRPO-2", "kl_coef > 0 needs ref_log_probs.",
                  {"log_probs": [[-1.0]], "advantages": [1.0], "kl_coef": 0.1}, "missing_input", ev),
         err_case("error-advantages-shape", "GRPO-2", "advantages must be [B] or [B,T].",

@@ -73,7 +73,8 @@ public struct GRPOEvaluator: SpecEvaluator {
         return Samples(scores: try inputs.tensor("scores"), grouping: try grouping(inputs), normalization: normalization)
     }
 
-    public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
+    public func evaluate<T: Scalar>(_ given: GoldenInputs, as: T.Type) throws -> Outputs {
+        let inputs = try given.translating(FrameworkAlias.trl + FrameworkAlias.verl)
         let preset = try inputs.convention("preset", default: GRPOPreset.paper)
         switch try inputs.convention("form", default: Form.advantages) {
         case .advantages:
@@ -103,7 +104,8 @@ public struct GRPOEvaluator: SpecEvaluator {
 
     /// ∂L/∂log_probs (GRPO-2, GRPO-4), ∂L/∂mle_log_probs and ∂L/∂log_probs (GRPO-3) for a cotangent on
     /// `loss`; GRPO-1's advantages are constants (no gradient).
-    public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+    public func gradients(_ given: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+        let inputs = try given.translating(FrameworkAlias.trl + FrameworkAlias.verl)
         let preset = try inputs.convention("preset", default: GRPOPreset.paper)
         let lossCotangent = try scalarCotangent(cotangents, "loss")
         switch try inputs.convention("form", default: Form.advantages) {

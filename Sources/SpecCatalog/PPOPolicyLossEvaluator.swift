@@ -27,7 +27,8 @@ public struct PPOPolicyLossEvaluator: SpecEvaluator {
                              advantages: inputs.tensor("advantages"), mask: inputs.optionalTensor("mask"))
     }
 
-    public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
+    public func evaluate<T: Scalar>(_ given: GoldenInputs, as: T.Type) throws -> Outputs {
+        let inputs = try given.translating(FrameworkAlias.verl)
         let c = try configuration(inputs)
         let b = try batch(inputs, as: T.self)
         let r = try ppoPolicyLoss(b, configuration: c)
@@ -43,7 +44,8 @@ public struct PPOPolicyLossEvaluator: SpecEvaluator {
 
     /// ∂L/∂log_probs for cotangents on `loss`, `ratios` and `per_token_loss` (the diagnostics are not
     /// differentiated).
-    public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+    public func gradients(_ given: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+        let inputs = try given.translating(FrameworkAlias.verl)
         let c = try configuration(inputs)
         let b = try batch(inputs, as: Double.self)
         var g = try ppoPolicyLossBackward(b, configuration: c, lossGradient: scalarCotangent(cotangents, "loss"))
