@@ -21,7 +21,7 @@ from driving import Driver, Skip, drive, mask_of, require_only, scalar_gradient,
 from trl.trainer.grpo_trainer import GRPOTrainer  # noqa: E402
 
 LOSS_TYPE = {"token_mean": "dapo", "seq_mean_token_mean": "grpo", "constant_normalizer": "dr_grpo",
-             "seq_mean_token_sum": "luspo"}
+             "seq_mean_token_sum": "luspo"}   # the Spec's aggregation -> TRL's loss_type
 
 
 class _Accelerator:
@@ -37,9 +37,18 @@ class _Accelerator:
 
 
 def grpo_loss(inputs, cot):
+    # TRL's own spellings (loss_type, beta, epsilon_high, max_completion_length) are passed through as written
+    inputs = dict(inputs)
+    if "loss_type" in inputs:
+        inputs["aggregation"] = {v: k for k, v in LOSS_TYPE.items()}.get(inputs.pop("loss_type"), "unknown")
+    for trl_key, key in (("beta", "kl_coef"), ("epsilon_high", "clip_epsilon_high"), ("max_completion_length", "normalizer")):
+        if trl_key in inputs:
+            inputs[key] = inputs.pop(trl_key)
     require_only(inputs, {"preset", "form", "log_probs", "old_log_probs", "advantages", "mask", "ref_log_probs",
                           "kl_coef", "kl_bias_correction", "clip_epsilon", "clip_epsilon_low", "clip_epsilon_high",
                           "aggregation", "normalizer"}, "GRPOTrainer has no such option")
+    if inputs.get("aggregation", "token_mean") not in LOSS_TYPE:
+        raise Skip("loss_type not one of TRL's clipped-objective losses")
     if inputs.get("kl_estimator", "k3") != "k3":
         raise Skip("TRL's GRPO KL term is k3 only")
     lp = t(inputs["log_probs"], grad=True)

@@ -37,7 +37,20 @@ def whiten(inputs, cot):
     return {"whitened": verl_F.masked_whiten(x, mask) * mask}, None
 
 
+VERL_KEYS = {"clip_ratio": "clip_epsilon", "clip_ratio_low": "clip_epsilon_low", "clip_ratio_high": "clip_epsilon_high",
+             "loss_scale_factor": "normalizer"}
+
+
 def policy_loss(inputs, cot, kl=False):
+    # verl's own spellings are passed through as written
+    inputs = dict(inputs)
+    if "loss_agg_mode" in inputs:
+        inputs["aggregation"] = {v: k for k, v in AGG.items()}[inputs.pop("loss_agg_mode")]
+    if inputs.pop("clip_ratio_c", 3.0) != 3.0:
+        raise Skip("clip_ratio_c other than 3.0: driven with verl's default only")
+    for verl_key, key in VERL_KEYS.items():
+        if verl_key in inputs:
+            inputs[key] = inputs.pop(verl_key)
     allowed = {"preset", "form", "log_probs", "old_log_probs", "advantages", "mask", "clip_epsilon", "clip_epsilon_low",
                "clip_epsilon_high", "aggregation", "normalizer", "empty_rows", "row_count_epsilon"}
     if kl:
