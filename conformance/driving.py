@@ -83,8 +83,8 @@ def token_level_gae_inputs(inputs: dict, framework: str):
 
 def scalar_gradient(loss: torch.Tensor, wrt: torch.Tensor, cotangents: dict | None, name: str = "loss"):
     """d(c * loss)/d wrt for the case's scalar cotangent c on `name`, or None without cotangents."""
-    if not cotangents or name not in cotangents:
-        return None
+    if not cotangents or set(cotangents) != {name}:
+        return None   # no cotangents, or also on outputs the framework function does not return
     (g,) = torch.autograd.grad(loss * float(cotangents[name]), wrt, allow_unused=True)
     return torch.zeros_like(wrt) if g is None else g
 
@@ -113,7 +113,8 @@ def drive(framework: str, version: str, drivers: list[Driver], out_dir: str) -> 
                     outcome.skipped[key] = str(s)
                     continue
                 entry = {"outputs": goldenrun.encode(outputs)}
-                if gradients is not None:
+                gradients = {k: v for k, v in (gradients or {}).items() if v is not None}
+                if gradients:
                     entry["gradients"] = goldenrun.encode(gradients)
                 results[case["id"]] = entry
             if results:
