@@ -961,6 +961,68 @@ def group_whiten_form():
     return cases
 
 
+# ----------------------------------------------------------------------------------------------
+# Group: CleanRL's layout (form "cleanrl"): time-major [T, N], dones[t] = step t starts a new episode
+# ----------------------------------------------------------------------------------------------
+def cleanrl_loop(rewards, values, dones, next_value, next_done, gamma, lam):
+    """CleanRL's backward loop over a time-major buffer, written from its description (Spec, form cleanrl)."""
+    T = rewards.shape[0]
+    adv = [None] * T
+    last = jnp.zeros_like(next_value)
+    for t in reversed(range(T)):
+        nonterminal = 1.0 - (next_done if t == T - 1 else dones[t + 1])
+        nextv = next_value if t == T - 1 else values[t + 1]
+        delta = rewards[t] + gamma * nextv * nonterminal - values[t]
+        last = delta + gamma * lam * nonterminal * last
+        adv[t] = last
+    A = jnp.stack(adv)
+    return A, A + values
+
+
+def group_cleanrl():
+    rng = np.random.default_rng(4007)
+    cot_rng = np.random.default_rng(4008)
+    cases = []
+
+    def cr(id, comment, inputs, flags=None, source=None):
+        inputs = {"form": "cleanrl", **inputs}
+        params = resolve(inputs)
+        r, v, d = (np.asarray(inputs[k], dtype=float) for k in ("rewards", "values", "dones"))
+        nv, nd = np.asarray(inputs["next_value"], dtype=float), np.asarray(inputs["next_done"], dtype=float)
+        f = lambda r_, v_, nv_: cleanrl_loop(r_, v_, jnp.asarray(d), nv_, jnp.asarray(nd), params["gamma"],
+                                             params["lambda"])
+        (A, R), vjp = jax.vjp(f, jnp.asarray(r), jnp.asarray(v), jnp.asarray(nv))
+        cot = {"advantages": r4(cot_rng.standard_normal(r.shape)), "returns": r4(cot_rng.standard_normal(r.shape))}
+        gr, gv, gnv = vjp((jnp.asarray(cot["advantages"]), jnp.asarray(cot["returns"])))
+        return case(id, "GAE-3", comment, inputs, {"advantages": np.asarray(A), "returns": np.asarray(R)},
+                    flags=flags, cotangents=cot, gradients={"rewards": np.asarray(gr), "values": np.asarray(gv),
+                                                            "next_value": np.asarray(gnv)}, source=source)
+
+    T, N = 6, 3
+    base = {"rewards": r4(rng.normal(0.2, 1.0, (T, N))).tolist(), "values": r4(rng.normal(0.0, 1.0, (T, N))).tolist(),
+            "dones": [[0, 0, 0], [0, 0, 0], [0, 1, 0], [0, 0, 0], [1, 0, 0], [0, 0, 0]],
+            "next_value": r4(rng.normal(0.0, 1.0, N)).tolist(), "next_done": [0, 1, 0]}
+    cases.append(cr("cleanrl-layout-preset", "CleanRL fe8d8a03 ppo.py layout under preset cleanRL (gamma 0.99, lambda "
+                    "0.95): time-major [T=6, N=3]; env 1 starts a new episode at step 2, env 0 at step 4 (so steps 1 "
+                    "and 3 end one), env 1's buffer ends with next_done = 1 (no bootstrap), the others bootstrap "
+                    "next_value.", dict(base, preset="cleanRL"), flags=["cleanrl", "preset"]))
+    cases.append(cr("cleanrl-layout-defaults", "Same buffer with the paper defaults (the layout is an input "
+                    "convention of its own, usable with any preset).", base, flags=["cleanrl"]))
+    cases.append(cr("cleanrl-layout-hand", "T = 2, N = 1, gamma = lambda = 0.5, r = [1, 2], V = [0.5, 1], next_value "
+                    "4, no done: delta = [1 + 0.5 - 0.5, 2 + 2 - 1] = [1, 3], A = [1 + 0.25*3, 3] = [1.75, 3].",
+                    {"rewards": [[1.0], [2.0]], "values": [[0.5], [1.0]], "dones": [[0], [0]], "next_value": [4.0],
+                     "next_done": [0], "gamma": 0.5, "lambda": 0.5}, flags=["cleanrl", "hand"],
+                    source={"kind": "hand", "reference": "A = [1.75, 3], R = [2.25, 4]"}))
+    for id, comment, inputs, kind in (
+            ("err-cleanrl-missing-next-done", "form cleanrl needs next_done.",
+             {"rewards": [[1.0]], "values": [[0.5]], "dones": [[0]], "next_value": [0.0]}, "missing_input"),
+            ("err-cleanrl-next-value-shape", "next_value must have one entry per environment.",
+             {"rewards": [[1.0, 2.0]], "values": [[0.5, 0.5]], "dones": [[0, 0]], "next_value": [0.0], "next_done": [0, 0]},
+             "shape_mismatch")):
+        cases.append(case(id, "GAE-3", comment, {"form": "cleanrl", **inputs}, {"error": kind}, flags=["error"]))
+    return cases
+
+
 def main():
     src = generator_source(PROGRAM, "float64 JAX recursion written from Specs/GAE.md; jax.vjp gradients")
     groups = [
@@ -973,6 +1035,8 @@ def main():
         ("errors", "Invalid inputs and their error kinds", group_errors()),
         ("whiten_form", "Whitening on its own (form \"whiten\", GAE-5): outputs whitened, mean, variance; "
                         "every preset's conventions", group_whiten_form()),
+        ("cleanrl_layout", "CleanRL's time-major layout with dones / next_done / next_value (form \"cleanrl\")",
+         group_cleanrl()),
     ]
     total = 0
     for group, desc, cases in groups:
