@@ -36,8 +36,12 @@ DEFAULTS = {"segmenting": "masks", "thought_coef": 0.5, "round_to_bfloat16": Fal
             "fallback_tokens": 4}
 PRESETS = {
     "paper": dict(DEFAULTS),
+    # RL4VLM from commit 74236ab (2024-08-29, "according to issue 19") to HEAD b989b57: one marker suffices
     "rl4vlm": dict(DEFAULTS, segmenting="rl4vlm_marker", round_to_bfloat16=True, ratio_guard=10.0,
-                   marker_min_matches=2),
+                   marker_min_matches=1),
+    # RL4VLM as released (commit 202229a, 2024-05-15) until 74236ab: more than one marker needed
+    "rl4vlm-2024-05-15": dict(DEFAULTS, segmenting="rl4vlm_marker", round_to_bfloat16=True, ratio_guard=10.0,
+                              marker_min_matches=2),
 }
 FALLBACK_SEQUENCE = -2.0
 FALLBACK_ACTION = -1.0
@@ -532,22 +536,23 @@ def marker_cases() -> list:
     d = mk(tw, preset="rl4vlm")
     cases.append(make_case(
         "marker-found-twice-rl4vlm", "CoTLogProb-3",
-        "preset rl4vlm: marker at positions 3 and 9, last one used: thought = positions 2..8, action = "
+        "preset rl4vlm (RL4VLM commit 74236ab and later, interface.py llava_evaluate): marker at positions 3 "
+        "and 9, last one used: thought = positions 2..8, action = "
         "positions 9..13 (the '\"action\":' tokens, value, brace and EOS); position 0 never scored, "
         "position 1 skipped. bfloat16 rounding on (straight-through gradient).",
         d, cot=cot_for(rng, forward(d), seq_keys), smooth=False))
     d = mk(t1, preset="rl4vlm")
     cases.append(make_case(
         "marker-found-once-rl4vlm", "CoTLogProb-3",
-        "preset rl4vlm with ONE marker (position 6): RL4VLM's code requires more than one match "
-        "(`match_index.shape[0] > 1`), so it falls back to the last-4 rule: 4th-last scored token at "
-        "position 9, action = positions 8..12 (5 tokens, because the fallback index is taken in shifted "
-        "coordinates), thought = positions 2..7.",
+        "preset rl4vlm (RL4VLM commit 74236ab, 2024-08-29, and later: `match_index.shape[0] >= 1`) with ONE "
+        "marker (position 6): the marker is used, thought = positions 2..5, action = positions 6..12; pad at "
+        "13 not scored. bfloat16 rounding on.",
         d, cot=cot_for(rng, forward(d), seq_keys), smooth=False))
     d = mk(t1, preset="rl4vlm", marker_min_matches=1, round_to_bfloat16=False)
     cases.append(make_case(
         "marker-found-once-min-1", "CoTLogProb-3",
-        "Same tokens, marker_min_matches = 1 (the rule RL4VLM's comments describe) and no rounding: "
+        "Same tokens, marker_min_matches = 1 (this Spec's default and RL4VLM's rule since 74236ab) and no "
+        "rounding: "
         "thought = positions 2..5, action = positions 6..12; pad at 13 not scored.",
         d, cot=cot_for(rng, forward(d), seq_keys)))
     d = mk(t0, segmenting="rl4vlm_marker")
@@ -601,7 +606,8 @@ def marker_cases() -> list:
     d7.update(old_sequence_log_probs=f32(s + np.array([0.04, -0.2])), advantages=[-0.6, -0.9])
     cases.append(make_case(
         "rl4vlm-preset-ppo", "CoTLogProb-5",
-        "Whole rl4vlm preset: marker rule (row 0 two markers, row 1 fallback), bfloat16, lambda 0.5, "
+        "Whole rl4vlm preset (RL4VLM commit 74236ab and later): marker rule (row 0 two markers, row 1 "
+        "fallback), bfloat16, lambda 0.5, "
         "eps 0.1, ratio guard 10 (not triggered): row 0 (A<0, r=exp(-0.04)) and row 1 (A<0, r=exp(0.2)) "
         "unclipped.",
         d7, cot={"policy_loss": 1.0, "sequence_log_probs": [0.5, -0.5]}, smooth=False))
@@ -612,6 +618,16 @@ def marker_cases() -> list:
         "-A*clip(r, 0.9, 1.1); row 0 (A<0) gets 0.6*1.1 instead of 0.6*r and no gradient, row 1 inside "
         "(gradient -A*r).",
         d8, cot={"policy_loss": 1.0}, smooth=False))
+    # the rule as released (kept as a dated preset); last so that earlier cases keep their random draws
+    d = mk(t1, preset="rl4vlm-2024-05-15")
+    cases.append(make_case(
+        "marker-found-once-rl4vlm-2024-05-15", "CoTLogProb-3",
+        "preset rl4vlm-2024-05-15 (RL4VLM as released, commit 202229a, before 74236ab) with ONE marker "
+        "(position 6): that code required more than one match (`match_index.shape[0] > 1`), so it falls back "
+        "to the last-4 rule: 4th-last scored token at "
+        "position 9, action = positions 8..12 (5 tokens, because the fallback index is taken in shifted "
+        "coordinates), thought = positions 2..7.",
+        d, cot=cot_for(rng, forward(d), seq_keys), smooth=False))
     return cases
 
 

@@ -36,11 +36,13 @@ DEFAULTS = {  # = preset "paper" (seed 000: gamma 0.99, GAE lambda 0.95)
 PRESETS = {
     "paper": dict(DEFAULTS),
     "cleanRL": dict(DEFAULTS, truncation_as_termination=True, whiten_epsilon_placement="outside_sqrt"),
-    "trl": dict(DEFAULTS, gamma=1.0, **{"lambda": 0.95}, masked_steps="zero_fill",
+    # trl (TRL 0.29.1 PPO), verl (0.9.1), openRLHF (0.11.2) have no truncation input: the value after the
+    # last response token is always 0, so a truncated step is treated as a terminal one.
+    "trl": dict(DEFAULTS, gamma=1.0, **{"lambda": 0.95}, masked_steps="zero_fill", truncation_as_termination=True,
                 placement="after_last_token", whiten=True),
-    "verl": dict(DEFAULTS, gamma=1.0, **{"lambda": 1.0}, whiten=True),
-    "openRLHF": dict(DEFAULTS, gamma=1.0, **{"lambda": 1.0}, masked_steps="zero_fill", whiten=True,
-                     whiten_variance="population", whiten_epsilon_placement="clamp"),
+    "verl": dict(DEFAULTS, gamma=1.0, **{"lambda": 1.0}, truncation_as_termination=True, whiten=True),
+    "openRLHF": dict(DEFAULTS, gamma=1.0, **{"lambda": 1.0}, masked_steps="zero_fill", truncation_as_termination=True,
+                     whiten=True, whiten_variance="population", whiten_epsilon_placement="clamp"),
     "rl4vlm": dict(DEFAULTS, gamma=0.9, **{"lambda": 0.95}, truncation_as_termination=True, whiten=True,
                    whiten_epsilon=1e-5, whiten_epsilon_placement="outside_sqrt"),
 }
@@ -778,13 +780,15 @@ def group_presets():
     }
     sources = {
         "paper": "seed 000_b729f3bd0d2d935c.txt (gamma 0.99, GAE lambda 0.95); no whitening stated",
-        "cleanRL": "cleanrl/ppo.py (gamma 0.99, gae_lambda 0.95, done = terminated or truncated)",
-        "trl": "trl/experimental/ppo/ppo_trainer.py + ppo_config.py (gamma 1, lam 0.95, score at "
-               "sequence_lengths + 1, masked_whiten)",
-        "verl": "verl/trainer/ppo/core_algos.py compute_gae_advantage_return + ppo_trainer.yaml (gamma 1, lam 1)",
-        "openRLHF": "openrlhf/trainer/ppo_utils/experience_maker.py get_advantages_and_returns + global "
-                    "advantage normalization (gamma 1, lambd 1)",
-        "rl4vlm": "VLM_PPO a2c_ppo_acktr storage.compute_returns / algo/ppo.py update (gamma 0.9, "
+        "cleanRL": "CleanRL fe8d8a03 cleanrl/ppo.py (gamma 0.99, gae_lambda 0.95, done = terminated or truncated)",
+        "trl": "TRL 0.29.1 trl/experimental/ppo/ppo_trainer.py + ppo_config.py (gamma 1, lam 0.95, score at "
+               "sequence_lengths + 1, masked_whiten; no truncation input, so row 1's truncation bootstraps 0)",
+        "verl": "verl 0.9.1 verl/trainer/ppo/core_algos.py compute_gae_advantage_return + ppo_trainer.yaml "
+                "(gamma 1, lam 1; no truncation input, so row 1's truncation bootstraps 0)",
+        "openRLHF": "OpenRLHF 0.11.2 openrlhf/trainer/ppo_utils/experience_maker.py get_advantages_and_returns + "
+                    "global advantage normalization (gamma 1, lambd 1; no truncation input, so row 1's "
+                    "truncation bootstraps 0)",
+        "rl4vlm": "RL4VLM b989b57 VLM_PPO a2c_ppo_acktr storage.compute_returns / algo/ppo.py update (gamma 0.9, "
                   "gae_lambda 0.95, (A - mean)/(std + 1e-5))",
     }
     cases = []
@@ -865,6 +869,160 @@ def group_errors():
     return E
 
 
+# ----------------------------------------------------------------------------------------------
+# Group: whitening on its own (form "whiten": GAE-5 applied to a given array x)
+# ----------------------------------------------------------------------------------------------
+def whiten_form(inputs):
+    """(params, x, mask) of a form-"whiten" case, checked in the Spec's order (form "whiten" errors)."""
+    params = resolve(inputs)                                              # preset / conventions
+    if "x" not in inputs:
+        raise GAEError("missing_input")
+    x = _arr(inputs["x"])
+    if x.ndim != 2:
+        raise GAEError("shape_mismatch")
+    m = _arr(inputs["mask"]) if "mask" in inputs else np.ones_like(x)
+    if m.shape != x.shape:
+        raise GAEError("shape_mismatch")
+    if not np.all((m == 0) | (m == 1)):
+        raise GAEError("invalid_argument")
+    eps = _num(params["whiten_epsilon"])
+    if not np.all(np.isfinite(x)) or not np.isfinite(eps):
+        raise GAEError("non_finite")
+    if eps <= 0:
+        raise GAEError("out_of_range")
+    if m.sum() == 0:
+        raise GAEError("empty")
+    return params, x, m
+
+
+def whiten_form_outputs(x, m, params):
+    """whitened (GAE-5), and the mean and variance it uses, as JAX functions of x."""
+    n = float(m.sum())
+    mj = jnp.asarray(m)
+    mu = jnp.sum(x * mj) / n
+    z = (x - mu) * mj
+    q = (n - 1.0 if n >= 2 else None) if params["whiten_variance"] == "unbiased" else n
+    var = jnp.sum(z * z) / q if q is not None else 0.0 * jnp.sum(z * z)
+    return whiten_jax(x, {"mask": m}, params), mu, var
+
+
+def group_whiten_form():
+    rng = np.random.default_rng(4005)
+    cot_rng = np.random.default_rng(4006)
+    x = r4(rng.normal(0.3, 1.2, size=(3, 5))).tolist()
+    mask = [[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [1, 1, 1, 0, 0]]
+    cases = []
+
+    def wf(id, comment, inputs, flags=None, source=None):
+        inputs = {"form": "whiten", **inputs}
+        params, xa, m = whiten_form(inputs)
+        (W, mu, var), vjp = jax.vjp(lambda v: whiten_form_outputs(v, m, params), jnp.asarray(xa))
+        cot = {"whitened": r4(cot_rng.standard_normal(xa.shape)), "mean": 0.5, "variance": -0.25}
+        (g,) = vjp((jnp.asarray(cot["whitened"]), jnp.asarray(cot["mean"]), jnp.asarray(cot["variance"])))
+        out = {"whitened": np.asarray(W), "mean": float(mu), "variance": float(var)}
+        return case(id, "GAE-5", comment, inputs, out, flags=flags, cotangents=cot,
+                    gradients={"x": np.asarray(g)}, source=source)
+
+    cases.append(wf("whiten-form-default", "Whitening of a given array over the mask (rows of 5, 2, 3 real "
+                    "entries) with the paper defaults: unbiased variance, epsilon 1e-8 inside the root, mean "
+                    "subtracted; mean and variance are outputs too.", {"x": x, "mask": mask}, flags=["whiten"]))
+    for name, source in (("trl", "TRL 0.29.1 trl/experimental/ppo/ppo_trainer.py masked_whiten"),
+                         ("verl", "verl 0.9.1 verl/utils/torch_functional.py masked_whiten"),
+                         ("openRLHF", "OpenRLHF 0.11.2 experience_maker.py advantage normalisation "
+                                      "(population variance, rsqrt(clamp(var, 1e-8)))"),
+                         ("cleanRL", "CleanRL fe8d8a03 ppo.py (A - mean)/(std + 1e-8), unbiased std"),
+                         ("rl4vlm", "RL4VLM b989b57 PPO.update (A - mean)/(std + 1e-5)")):
+        cases.append(wf(f"whiten-form-preset-{name}", f"Same array and mask under preset {name}: {source}.",
+                        {"x": x, "mask": mask, "preset": name}, flags=["whiten", "preset"]))
+    cases.append(wf("whiten-form-no-shift", "whiten_shift_mean false: centre, scale, then add the mean back "
+                    "(TRL's shift_mean=False).", {"x": x, "mask": mask, "whiten_shift_mean": False}, flags=["whiten"]))
+    cases.append(wf("whiten-form-hand", "x = [1, 3], no mask, population variance 1, epsilon placement clamp "
+                    "(1 > 1e-8): whitened [-1, 1], mean 2, variance 1.",
+                    {"x": [[1.0, 3.0]], "whiten_variance": "population", "whiten_epsilon_placement": "clamp"},
+                    flags=["whiten", "hand"], source={"kind": "hand", "reference": "(x - 2)/1"}))
+    cases.append(wf("whiten-form-one-real-entry", "One real entry, unbiased variance: the variance is defined "
+                    "as 0 (TRL divides by n - 1 = 0 and gives NaN; verl raises), so whitened = 0.",
+                    {"x": [[0.7, 5.0, -2.0]], "mask": [[0, 1, 0]]}, flags=["whiten", "edge"]))
+    for id, comment, inputs, kind in (
+            ("err-whiten-form-missing-x", "form whiten needs x.", {"mask": [[1, 1]]}, "missing_input"),
+            ("err-whiten-form-all-masked", "No real entry: nothing to whiten.", {"x": [[1.0, 2.0]], "mask": [[0, 0]]},
+             "empty"),
+            ("err-whiten-form-mask-shape", "mask [1,3] for x [1,2].", {"x": [[1.0, 2.0]], "mask": [[1, 1, 1]]},
+             "shape_mismatch"),
+            ("err-whiten-form-nan", "NaN in x.", {"x": [[1.0, "nan"]]}, "non_finite")):
+        inputs = {"form": "whiten", **inputs}
+        try:
+            whiten_form(inputs)
+        except GAEError as e:
+            assert e.kind == kind, (id, e.kind)
+        else:
+            raise AssertionError(id)
+        cases.append(case(id, "GAE-5", comment, inputs, {"error": kind}, flags=["error"]))
+    return cases
+
+
+# ----------------------------------------------------------------------------------------------
+# Group: CleanRL's layout (form "cleanrl"): time-major [T, N], dones[t] = step t starts a new episode
+# ----------------------------------------------------------------------------------------------
+def cleanrl_loop(rewards, values, dones, next_value, next_done, gamma, lam):
+    """CleanRL's backward loop over a time-major buffer, written from its description (Spec, form cleanrl)."""
+    T = rewards.shape[0]
+    adv = [None] * T
+    last = jnp.zeros_like(next_value)
+    for t in reversed(range(T)):
+        nonterminal = 1.0 - (next_done if t == T - 1 else dones[t + 1])
+        nextv = next_value if t == T - 1 else values[t + 1]
+        delta = rewards[t] + gamma * nextv * nonterminal - values[t]
+        last = delta + gamma * lam * nonterminal * last
+        adv[t] = last
+    A = jnp.stack(adv)
+    return A, A + values
+
+
+def group_cleanrl():
+    rng = np.random.default_rng(4007)
+    cot_rng = np.random.default_rng(4008)
+    cases = []
+
+    def cr(id, comment, inputs, flags=None, source=None):
+        inputs = {"form": "cleanrl", **inputs}
+        params = resolve(inputs)
+        r, v, d = (np.asarray(inputs[k], dtype=float) for k in ("rewards", "values", "dones"))
+        nv, nd = np.asarray(inputs["next_value"], dtype=float), np.asarray(inputs["next_done"], dtype=float)
+        f = lambda r_, v_, nv_: cleanrl_loop(r_, v_, jnp.asarray(d), nv_, jnp.asarray(nd), params["gamma"],
+                                             params["lambda"])
+        (A, R), vjp = jax.vjp(f, jnp.asarray(r), jnp.asarray(v), jnp.asarray(nv))
+        cot = {"advantages": r4(cot_rng.standard_normal(r.shape)), "returns": r4(cot_rng.standard_normal(r.shape))}
+        gr, gv, gnv = vjp((jnp.asarray(cot["advantages"]), jnp.asarray(cot["returns"])))
+        return case(id, "GAE-3", comment, inputs, {"advantages": np.asarray(A), "returns": np.asarray(R)},
+                    flags=flags, cotangents=cot, gradients={"rewards": np.asarray(gr), "values": np.asarray(gv),
+                                                            "next_value": np.asarray(gnv)}, source=source)
+
+    T, N = 6, 3
+    base = {"rewards": r4(rng.normal(0.2, 1.0, (T, N))).tolist(), "values": r4(rng.normal(0.0, 1.0, (T, N))).tolist(),
+            "dones": [[0, 0, 0], [0, 0, 0], [0, 1, 0], [0, 0, 0], [1, 0, 0], [0, 0, 0]],
+            "next_value": r4(rng.normal(0.0, 1.0, N)).tolist(), "next_done": [0, 1, 0]}
+    cases.append(cr("cleanrl-layout-preset", "CleanRL fe8d8a03 ppo.py layout under preset cleanRL (gamma 0.99, lambda "
+                    "0.95): time-major [T=6, N=3]; env 1 starts a new episode at step 2, env 0 at step 4 (so steps 1 "
+                    "and 3 end one), env 1's buffer ends with next_done = 1 (no bootstrap), the others bootstrap "
+                    "next_value.", dict(base, preset="cleanRL"), flags=["cleanrl", "preset"]))
+    cases.append(cr("cleanrl-layout-defaults", "Same buffer with the paper defaults (the layout is an input "
+                    "convention of its own, usable with any preset).", base, flags=["cleanrl"]))
+    cases.append(cr("cleanrl-layout-hand", "T = 2, N = 1, gamma = lambda = 0.5, r = [1, 2], V = [0.5, 1], next_value "
+                    "4, no done: delta = [1 + 0.5 - 0.5, 2 + 2 - 1] = [1, 3], A = [1 + 0.25*3, 3] = [1.75, 3].",
+                    {"rewards": [[1.0], [2.0]], "values": [[0.5], [1.0]], "dones": [[0], [0]], "next_value": [4.0],
+                     "next_done": [0], "gamma": 0.5, "lambda": 0.5}, flags=["cleanrl", "hand"],
+                    source={"kind": "hand", "reference": "A = [1.75, 3], R = [2.25, 4]"}))
+    for id, comment, inputs, kind in (
+            ("err-cleanrl-missing-next-done", "form cleanrl needs next_done.",
+             {"rewards": [[1.0]], "values": [[0.5]], "dones": [[0]], "next_value": [0.0]}, "missing_input"),
+            ("err-cleanrl-next-value-shape", "next_value must have one entry per environment.",
+             {"rewards": [[1.0, 2.0]], "values": [[0.5, 0.5]], "dones": [[0, 0]], "next_value": [0.0], "next_done": [0, 0]},
+             "shape_mismatch")):
+        cases.append(case(id, "GAE-3", comment, {"form": "cleanrl", **inputs}, {"error": kind}, flags=["error"]))
+    return cases
+
+
 def main():
     src = generator_source(PROGRAM, "float64 JAX recursion written from Specs/GAE.md; jax.vjp gradients")
     groups = [
@@ -875,6 +1033,10 @@ def main():
          group_whitening()),
         ("presets", "Framework presets on one shared batch", group_presets()),
         ("errors", "Invalid inputs and their error kinds", group_errors()),
+        ("whiten_form", "Whitening on its own (form \"whiten\", GAE-5): outputs whitened, mean, variance; "
+                        "every preset's conventions", group_whiten_form()),
+        ("cleanrl_layout", "CleanRL's time-major layout with dones / next_done / next_value (form \"cleanrl\")",
+         group_cleanrl()),
     ]
     total = 0
     for group, desc, cases in groups:

@@ -36,24 +36,63 @@ DEFAULTS = {
     "singleton_group": "zero",
     # GRPO-2
     "clip_epsilon": 0.2, "dual_clip": None, "log_ratio_clamp": None, "kl_coef": 0.0,
-    "kl_estimator": "k3", "kl_log_ratio_clamp": None, "kl_clamp": None, "aggregation": "seq_mean_token_mean",
+    "kl_estimator": "k3", "kl_log_ratio_clamp": None, "kl_clamp": None, "kl_bias_correction": False,
+    "aggregation": "seq_mean_token_mean", "empty_rows": "count", "row_count_epsilon": None,
 }
 PRESETS = {
     "paper": {},
-    "trl": {"std": "unbiased", "epsilon": 1e-4, "aggregation": "token_mean"},
+    # TRL 1.16.0 GRPOTrainer / GRPOConfig: use_bias_correction_kl=True by default
+    "trl": {"std": "unbiased", "epsilon": 1e-4, "aggregation": "token_mean", "kl_bias_correction": True},
+    # TRL up to at least 1.9.0 (and 0.29.1): use_bias_correction_kl=False, plain k3
+    "trl-1.9.0": {"std": "unbiased", "epsilon": 1e-4, "aggregation": "token_mean"},
+    # verl 0.9.1 core_algos (agg_loss: empty rows excluded, 1e-8 on row token counts)
     "verl": {"std": "unbiased", "epsilon": 1e-6, "singleton_group": "mean_zero_std_one",
-             "dual_clip": 3.0, "log_ratio_clamp": 20.0, "aggregation": "token_mean"},
+             "dual_clip": 3.0, "log_ratio_clamp": 20.0, "aggregation": "token_mean",
+             "empty_rows": "exclude", "row_count_epsilon": 1e-8},
+    # OpenRLHF 0.11.2 (aggregate_loss: the same denominators as verl)
     "openRLHF": {"std": "unbiased", "epsilon": 1e-9, "log_ratio_clamp": 20.0, "kl_estimator": "k1",
-                 "kl_clamp": 10.0, "aggregation": "token_mean"},
+                 "kl_clamp": 10.0, "aggregation": "token_mean", "empty_rows": "exclude", "row_count_epsilon": 1e-8},
 }
 # The `form` input key selects the equation group (the evaluator sees inputs only).
-FORMS = {"GRPO-1": "advantages", "GRPO-2": "clipped", "GRPO-3": "seed_literal", "GRPO-4": "corrected"}
+FORMS = {"GRPO-1": "advantages", "GRPO-2": "clipped", "GRPO-3": "seed_literal", "GRPO-4": "corrected",
+         "GRPO-5": "clipped"}
 ENUMS = {"std": ("population", "unbiased"), "epsilon_placement": ("outside", "inside", "variance_floor"),
          "scale": ("group", "batch", "none"), "singleton_group": ("zero", "mean_zero_std_one"),
-         "kl_estimator": ESTIMATORS, "aggregation": AGGREGATIONS}
+         "kl_estimator": ESTIMATORS, "aggregation": AGGREGATIONS, "empty_rows": ("count", "exclude")}
 
 
 from golden_io import SpecError as GoldenError  # noqa: E402
+
+# Framework vocabulary (Spec "Framework vocabulary"): key -> (Spec key, value translation or None)
+ALIASES = {
+    "loss_type": ("aggregation", {"grpo": "seq_mean_token_mean", "bnpo": "token_mean", "dapo": "token_mean",
+                                  "dr_grpo": "constant_normalizer", "luspo": "seq_mean_token_sum"}),
+    "max_completion_length": ("normalizer", None), "beta": ("kl_coef", None),
+    "epsilon_high": ("clip_epsilon_high", None), "scale_rewards": ("scale", None),
+    "loss_agg_mode": ("aggregation", {"token-mean": "token_mean", "seq-mean-token-mean": "seq_mean_token_mean",
+                                      "seq-mean-token-sum": "seq_mean_token_sum",
+                                      "seq-mean-token-sum-norm": "constant_normalizer"}),
+    "loss_scale_factor": ("normalizer", None), "clip_ratio": ("clip_epsilon", None),
+    "clip_ratio_low": ("clip_epsilon_low", None), "clip_ratio_high": ("clip_epsilon_high", None),
+    "clip_ratio_c": ("dual_clip", None),
+}
+
+
+def translate(inputs):
+    """The inputs with framework keys replaced by the Spec's (invalid_argument for both, or an unknown value)."""
+    out = dict(inputs)
+    for key, (canonical, values) in ALIASES.items():
+        if key not in out:
+            continue
+        if canonical in out:
+            raise GoldenError("invalid_argument")
+        v = out.pop(key)
+        if values is not None:
+            if v not in values:
+                raise GoldenError("invalid_argument")
+            v = values[v]
+        out[canonical] = v
+    return out
 
 
 def as_float(x):
@@ -106,6 +145,13 @@ def resolve(inputs: dict) -> dict:
             raise GoldenError("non_finite")
         if p[k] < 0:
             raise GoldenError("out_of_range")
+    if not isinstance(p["kl_bias_correction"], bool):
+        raise GoldenError("invalid_argument")
+    if p["row_count_epsilon"] is not None:
+        e = as_float(p["row_count_epsilon"])
+        if not math.isfinite(e):
+            raise GoldenError("non_finite")
+        p["row_count_epsilon"] = e
     if p["clip_epsilon_low"] >= 1:
         raise GoldenError("out_of_range")
     if math.isnan(p["dual_clip"]) or not p["dual_clip"] > 1:
@@ -113,6 +159,8 @@ def resolve(inputs: dict) -> dict:
     for k in ("log_ratio_clamp", "kl_log_ratio_clamp", "kl_clamp"):
         if math.isnan(p[k]) or not p[k] > 0:
             raise GoldenError("out_of_range")
+    if p["row_count_epsilon"] is not None and not p["row_count_epsilon"] > 0:
+        raise GoldenError("out_of_range")
     return p
 
 
@@ -217,17 +265,23 @@ def kl_tokens(lp, ref, valid, estimator, c_ratio, c_kl):
     return jnp.where(valid, k, 0.0)
 
 
-def aggregate(x, m, aggregation, normalizer):
+def aggregate(x, m, aggregation, normalizer, empty_rows="count", row_count_epsilon=None):
+    """PPOPolicyLoss-4. The sequence modes divide by B (empty_rows "count") or by the number of rows with a
+    valid token ("exclude", at least 1); row_count_epsilon replaces max(n_b, 1) by n_b + eps per row."""
+    n_rows = np.sum(np.asarray(m), axis=1)
+    b = x.shape[0] if empty_rows == "count" else max(int(np.sum(n_rows > 0)), 1)
     if aggregation == "token_mean":
         n = jnp.sum(m)
         return jnp.where(n > 0, jnp.sum(x * m) / jnp.where(n > 0, n, 1.0), 0.0)
     if aggregation == "seq_mean_token_mean":
         n = jnp.sum(m, axis=1)
+        if row_count_epsilon is not None:
+            return jnp.sum(jnp.sum(x * m, axis=1) / (n + row_count_epsilon)) / b
         row = jnp.where(n > 0, jnp.sum(x * m, axis=1) / jnp.where(n > 0, n, 1.0), 0.0)
-        return jnp.sum(row) / x.shape[0]
+        return jnp.sum(row) / b
     if aggregation == "seq_mean_token_sum":
-        return jnp.sum(x * m) / x.shape[0]
-    return jnp.sum(x * m) / (x.shape[0] * normalizer)  # shared definition: sum / (B * L), PPOPolicyLoss-4
+        return jnp.sum(x * m) / b
+    return jnp.sum(x * m) / (b * normalizer)  # shared definition: sum / (B * L), PPOPolicyLoss-4
 
 
 # ------------------------------------------------------------------------------------------
@@ -305,7 +359,10 @@ def clipped_per_token(lp, old, ref, mask, adv, p):
         cap = -adv * p["dual_clip"]
         l = jnp.where((adv < 0) & (l > cap), cap, l)
     if p["kl_coef"] > 0:
-        l = l + p["kl_coef"] * kl_tokens(lp, ref, valid, p["kl_estimator"], p["kl_log_ratio_clamp"], p["kl_clamp"])
+        k = kl_tokens(lp, ref, valid, p["kl_estimator"], p["kl_log_ratio_clamp"], p["kl_clamp"])
+        if p["kl_bias_correction"]:  # GRPO-5: times the differentiable, unclamped ratio (TRL 1.16)
+            k = k * jnp.exp(jnp.where(valid, lp - old_, 0.0))
+        l = l + p["kl_coef"] * k
     return jnp.where(valid, l, 0.0)
 
 
@@ -314,7 +371,8 @@ def eval_clipped(inputs):
 
     def f(x):
         per = clipped_per_token(x, old, ref, mask, adv, p)
-        return aggregate(per, jnp.asarray(mask), p["aggregation"], normalizer), per
+        return aggregate(per, jnp.asarray(mask), p["aggregation"], normalizer, p["empty_rows"],
+                         p["row_count_epsilon"]), per
 
     (loss, per), g = jax.value_and_grad(f, has_aux=True)(jnp.asarray(lp))
     return ({"loss": float(loss) + 0.0, "per_token_loss": clean(per)}, {"loss": 1.0},
@@ -460,6 +518,9 @@ def advantage_cases():
     cases.append(ac("explicit-overrides-preset", "preset verl with std population and epsilon 0.1 given "
                     "explicitly: explicit keys win.",
                     {"scores": s8, "group_size": 4, "preset": "verl", "std": "population", "epsilon": 0.1}))
+    scale_in = with_form("GRPO-1", {"scores": s8, "group_size": 4, "preset": "trl", "scale_rewards": "batch"})
+    cases.append(case("trl-vocabulary-scale-rewards", "GRPO-1", "TRL's scale_rewards batch as written (= scale batch): "
+                      "group mean, batch std.", scale_in, eval_advantages(translate(scale_in))))
     ev = eval_advantages
     cases += [
         err_case("error-not-divisible", "GRPO-1", "N = 6 is not a multiple of group_size 4.",
@@ -488,12 +549,12 @@ def clipped_cases():
     rng = np.random.default_rng(20240312)
     cases = []
 
-    def cc(id, comment, inputs, flags=None, check=None):
-        inputs = with_form("GRPO-2", inputs)
+    def cc(id, comment, inputs, flags=None, check=None, equation="GRPO-2"):
+        inputs = with_form(equation, inputs)
         out, cot, g = eval_clipped(inputs)
         if check is not None:
             check(out, g)
-        return case(id, "GRPO-2", comment, inputs, out, flags=flags, cotangents=cot, gradients=g)
+        return case(id, equation, comment, inputs, out, flags=flags, cotangents=cot, gradients=g)
 
     B, T = 4, 6
     lp = np.log(rng.uniform(0.05, 0.95, (B, T)))
@@ -599,8 +660,70 @@ def clipped_cases():
     cases.append(cc("openrlhf-preset-kl", "preset openRLHF with kl_coef 0.01: k1 estimator clamped to +-10 "
                     "inside the loss (its gradient is +beta per token).",
                     dict(off, preset="openRLHF", ref_log_probs=ref, kl_coef=0.01)))
+    # GRPO-5: TRL 1.16.0's use_bias_correction_kl (k3 times the differentiable ratio) against plain k3
+    cases.append(cc("trl-preset-kl-bias-corrected", "preset trl (TRL 1.16.0 GRPOTrainer._compute_loss, "
+                    "use_bias_correction_kl=True by default) with beta 0.04 off-policy: per-token KL = k3 * "
+                    "exp(log_probs - old_log_probs), the ratio differentiated too.",
+                    dict(off, preset="trl", ref_log_probs=ref, kl_coef=0.04), equation="GRPO-5"))
+    cases.append(cc("trl-1.9.0-preset-kl-plain-k3", "preset trl-1.9.0 (TRL up to at least 1.9.0, and 0.29.1: "
+                    "use_bias_correction_kl=False) on the same inputs: plain k3.",
+                    dict(off, preset="trl-1.9.0", ref_log_probs=ref, kl_coef=0.04)))
+    cases.append(cc("trl-preset-kl-bias-correction-off", "preset trl with kl_bias_correction false: the "
+                    "same values and gradient as trl-1.9.0-preset-kl-plain-k3.",
+                    dict(off, preset="trl", ref_log_probs=ref, kl_coef=0.04, kl_bias_correction=False)))
+    kl_on = dict(on, ref_log_probs=ref, kl_coef=0.04, preset="trl")
+
+    def on_policy_check(out, g):
+        # ratio 1: the loss equals plain k3's, the gradient gains beta*w*k3 per token
+        out_plain, _, g_plain = eval_clipped(with_form("GRPO-2", dict(kl_on, kl_bias_correction=False)))
+        assert abs(out["loss"] - out_plain["loss"]) < 1e-15
+        k3 = np.exp(ref - lp) - 1.0 - (ref - lp)
+        extra = 0.04 * mask * k3 / mask.sum()
+        assert np.allclose(g["log_probs"] - g_plain["log_probs"], extra, rtol=1e-12, atol=1e-16)
+
+    cases.append(cc("trl-preset-kl-bias-corrected-on-policy", "preset trl, beta 0.04, on-policy "
+                    "(old_log_probs == log_probs): the ratio is 1, so the value equals plain k3's, but its "
+                    "derivative adds beta*w*k3 per token (TRL's documented 'changes the gradient even "
+                    "on-policy').", kl_on, check=on_policy_check, equation="GRPO-5"))
+    # verl / OpenRLHF denominators with a fully masked row (agg_loss / aggregate_loss)
+    cases.append(cc("row-fully-masked-seq-mean-verl", "Row 2 fully masked, preset verl (0.9.1 agg_loss) with "
+                    "seq-mean-token-mean: the row is excluded, B = 3 non-empty rows, and each row's token count "
+                    "carries +1e-8 (empty_rows exclude, row_count_epsilon 1e-8).",
+                    dict(off, mask=m1, preset="verl", aggregation="seq_mean_token_mean")))
+    cases.append(cc("row-fully-masked-seq-mean-sum-norm-verl", "Same with verl's seq-mean-token-sum-norm: "
+                    "constant_normalizer with normalizer T = 6 divides by (3 non-empty rows * 6).",
+                    dict(off, mask=m1, preset="verl", aggregation="constant_normalizer", normalizer=6.0)))
+    cases.append(cc("row-fully-masked-seq-mean-openrlhf", "Same mask, preset openRLHF (0.11.2 aggregate_loss "
+                    "with token_level_loss=False): the same denominators as verl.",
+                    dict(off, mask=m1, preset="openRLHF", aggregation="seq_mean_token_mean")))
+    cases.append(cc("row-fully-masked-seq-mean-count-override", "preset verl with empty_rows count and "
+                    "row_count_epsilon null: back to this Spec's default denominators (B = 4, max(n, 1)).",
+                    dict(off, mask=m1, preset="verl", aggregation="seq_mean_token_mean", empty_rows="count",
+                         row_count_epsilon=None)))
+    # framework vocabulary: expected values computed from the translated (Spec) spelling
+    def vocab(id, comment, inputs, equation="GRPO-2"):
+        out, cot, g = eval_clipped(with_form(equation, translate(inputs)))
+        return case(id, equation, comment, with_form(equation, inputs), out, cotangents=cot, gradients=g)
+
+    cases.append(vocab("trl-vocabulary", "TRL's spelling as written: loss_type grpo (= seq_mean_token_mean), beta "
+                       "0.04 (= kl_coef), epsilon_high 0.28 (= clip_epsilon_high), preset trl.",
+                       dict(off, preset="trl", ref_log_probs=ref, loss_type="grpo", beta=0.04, epsilon_high=0.28),
+                       equation="GRPO-5"))
+    cases.append(vocab("trl-vocabulary-dr-grpo", "loss_type dr_grpo with max_completion_length 6 (= "
+                       "constant_normalizer with normalizer 6).",
+                       dict(off, preset="trl", loss_type="dr_grpo", max_completion_length=6.0)))
+    cases.append(vocab("verl-vocabulary", "verl's spelling as written: loss_agg_mode seq-mean-token-sum-norm with "
+                       "loss_scale_factor 6, clip_ratio 0.25, clip_ratio_c 3.0, preset verl, row 2 empty.",
+                       dict(off, mask=m1, preset="verl", loss_agg_mode="seq-mean-token-sum-norm",
+                            loss_scale_factor=6.0, clip_ratio=0.25, clip_ratio_c=3.0)))
     ev = eval_clipped
     cases += [
+        err_case("error-vocabulary-both-spellings", "GRPO-2", "loss_type and aggregation together.",
+                 {"log_probs": [[-1.0]], "advantages": [1.0], "loss_type": "grpo", "aggregation": "token_mean"},
+                 "invalid_argument", lambda i: eval_clipped(translate(i))),
+        err_case("error-vocabulary-unknown-loss-type", "GRPO-2", "loss_type cispo is not a GRPO-2 aggregation.",
+                 {"log_probs": [[-1.0]], "advantages": [1.0], "loss_type": "cispo"},
+                 "invalid_argument", lambda i: eval_clipped(translate(i))),
         err_case("error-kl-without-ref", "GRPO-2", "kl_coef > 0 needs ref_log_probs.",
                  {"log_probs": [[-1.0]], "advantages": [1.0], "kl_coef": 0.1}, "missing_input", ev),
         err_case("error-advantages-shape", "GRPO-2", "advantages must be [B] or [B,T].",
@@ -624,6 +747,12 @@ def clipped_cases():
         err_case("error-missing-advantages", "GRPO-2", "advantages is required.",
                  {"log_probs": [[-1.0]]}, "missing_input", ev),
         err_case("error-empty", "GRPO-2", "no tokens.", {"log_probs": [[]], "advantages": [1.0]}, "empty", ev),
+        err_case("error-unknown-empty-rows", "GRPO-2", "empty_rows must be count or exclude.",
+                 {"log_probs": [[-1.0]], "advantages": [1.0], "empty_rows": "skip"}, "invalid_argument", ev),
+        err_case("error-row-count-epsilon-zero", "GRPO-2", "row_count_epsilon must be > 0.",
+                 {"log_probs": [[-1.0]], "advantages": [1.0], "row_count_epsilon": 0.0}, "out_of_range", ev),
+        err_case("error-kl-bias-correction-not-boolean", "GRPO-5", "kl_bias_correction must be a boolean.",
+                 {"log_probs": [[-1.0]], "advantages": [1.0], "kl_bias_correction": "yes"}, "invalid_argument", ev),
     ]
     return cases
 

@@ -38,8 +38,11 @@ PRESETS = {
                  "warmup_steps": 0, "warmup_mode": "zero_start", "max_norm": 1.0, "norm_epsilon": 1e-6},
     "cleanRL": {"algorithm": "adam", "beta1": 0.9, "beta2": 0.999, "eps": 1e-5, "weight_decay": 0.0,
                 "warmup_steps": 0, "warmup_mode": "zero_start", "max_norm": 0.5, "norm_epsilon": 1e-6},
+    # RL4VLM b989b57 as shipped (accelerate + DeepSpeed ZeRO-2, scripts/config_zero2.yaml): DeepSpeed clips at
+    # the gradient_clipping accelerate fills in (1.0); --max-grad-norm 0.01 reaches only accelerate's
+    # clip_grad_norm_, which under DeepSpeed does not clip
     "rl4vlm": {"algorithm": "adam", "beta1": 0.9, "beta2": 0.999, "eps": 1e-7, "weight_decay": 0.0,
-               "warmup_steps": 0, "warmup_mode": "zero_start", "max_norm": 0.01, "norm_epsilon": 1e-6},
+               "warmup_steps": 0, "warmup_mode": "zero_start", "max_norm": 1.0, "norm_epsilon": 1e-6},
 }
 OPERATIONS = ("adam_step", "adam_trajectory", "warmup_lr", "clip_grad_norm", "clip_grad_value")
 
@@ -363,8 +366,14 @@ def clip_cases() -> list:
                          "Total norm below max_norm 1.0 (default, seed 004 reading): unchanged, coefficient 1.",
                          {"operation": "clip_grad_norm", "grads": small}))
     cases.append(ok_case("norm-preset-rl4vlm", "Optimizers-5",
-                         "preset rl4vlm: max_norm 0.01 (RL4VLM --max-grad-norm default).",
+                         "preset rl4vlm (RL4VLM b989b57 under its shipped DeepSpeed ZeRO-2 config): max_norm 1.0, "
+                         "DeepSpeed's gradient_clipping as filled in by accelerate; the total norm is below it, "
+                         "so the gradients are unchanged.",
                          {"operation": "clip_grad_norm", "grads": small, "preset": "rl4vlm"}))
+    cases.append(ok_case("norm-rl4vlm-max-grad-norm-argument", "Optimizers-5",
+                         "preset rl4vlm with max_norm 0.01 (RL4VLM's --max-grad-norm default, effective only "
+                         "without DeepSpeed): the same gradients are scaled by 0.01/(total + 1e-6).",
+                         {"operation": "clip_grad_norm", "grads": small, "preset": "rl4vlm", "max_norm": 0.01}))
     cases.append(ok_case("clamp-threshold-1", "Optimizers-6",
                          "Element-wise clamp to [-1, 1] (the other reading of seed 004's 'clamp the gradient "
                          "with threshold 1'); values exactly +-1 and inside stay, others are cut.",

@@ -35,12 +35,15 @@ PROGRAM = "GoldenData/_generators/gen_PPOPolicyLoss.py"
 
 AGGREGATIONS = ("token_mean", "seq_mean_token_mean", "seq_mean_token_sum", "constant_normalizer")
 DEFAULTS = {"clip_epsilon": 0.2, "clip_epsilon_low": None, "clip_epsilon_high": None,
-            "dual_clip": None, "log_ratio_clamp": None, "aggregation": "token_mean", "normalizer": None}
+            "dual_clip": None, "log_ratio_clamp": None, "aggregation": "token_mean", "normalizer": None,
+            "empty_rows": "count", "row_count_epsilon": None}
+# Framework versions: trl = TRL 0.29.1 (trl/experimental/ppo), verl = 0.9.1, openRLHF = 0.11.2.
+FRAMEWORK_DENOMINATORS = {"empty_rows": "exclude", "row_count_epsilon": 1e-8}  # verl agg_loss, OpenRLHF aggregate_loss
 PRESETS = {
     "paper": {},
     "trl": {},
-    "verl": {"clip_epsilon": 0.2, "dual_clip": 3.0, "log_ratio_clamp": 20.0},
-    "openRLHF": {"clip_epsilon": 0.2, "log_ratio_clamp": 20.0},
+    "verl": {"clip_epsilon": 0.2, "dual_clip": 3.0, "log_ratio_clamp": 20.0, **FRAMEWORK_DENOMINATORS},
+    "openRLHF": {"clip_epsilon": 0.2, "log_ratio_clamp": 20.0, **FRAMEWORK_DENOMINATORS},
     "cleanRL": {"clip_epsilon": 0.2},
     "rl4vlm": {"clip_epsilon": 0.1},
 }
@@ -64,14 +67,23 @@ def resolve(inputs: dict) -> dict:
 # ----------------------------------------------------------------------------------------------
 # Aggregation (PPOPolicyLoss-4); shared by name with ValueLoss and PPOLoss
 # ----------------------------------------------------------------------------------------------
-def aggregate(x, m, mode, normalizer):
+def row_count(m, empty_rows):
+    """B of the sequence modes: every row ("count") or the rows with a valid token ("exclude", at least 1)."""
+    if empty_rows == "count":
+        return m.shape[0]
+    return max(int(np.sum(np.sum(np.asarray(m), axis=1) > 0)), 1)
+
+
+def aggregate(x, m, mode, normalizer, empty_rows="count", row_count_epsilon=None):
     """x [B,T], m [B,T] 0/1. Masked entries contribute exactly 0 (jnp.where, never x * 0)."""
-    b = x.shape[0]
+    b = row_count(m, empty_rows)
     xm = jnp.where(m > 0, x, 0.0)
     if mode == "token_mean":
         return jnp.sum(xm) / jnp.maximum(jnp.sum(m), 1.0)
     if mode == "seq_mean_token_mean":
-        return jnp.sum(jnp.sum(xm, axis=1) / jnp.maximum(jnp.sum(m, axis=1), 1.0)) / b
+        n = jnp.sum(m, axis=1)
+        n = jnp.maximum(n, 1.0) if row_count_epsilon is None else n + row_count_epsilon
+        return jnp.sum(jnp.sum(xm, axis=1) / n) / b
     if mode == "seq_mean_token_sum":
         return jnp.sum(xm) / b
     if mode == "constant_normalizer":
@@ -79,13 +91,14 @@ def aggregate(x, m, mode, normalizer):
     raise ValueError(mode)
 
 
-def aggregation_weights(m, mode, normalizer):
+def aggregation_weights(m, mode, normalizer, empty_rows="count", row_count_epsilon=None):
     """d aggregate / d x, in NumPy (closed form used by the cross-check)."""
-    b = m.shape[0]
+    b = row_count(m, empty_rows)
     if mode == "token_mean":
         return m / max(m.sum(), 1.0)
     if mode == "seq_mean_token_mean":
-        return m / np.maximum(m.sum(axis=1, keepdims=True), 1.0) / b
+        n = m.sum(axis=1, keepdims=True)
+        return m / (np.maximum(n, 1.0) if row_count_epsilon is None else n + row_count_epsilon) / b
     if mode == "seq_mean_token_sum":
         return m / b
     return m / (b * normalizer)
@@ -119,7 +132,7 @@ def per_token_spec(lp, old, adv, p):
         dual_active = jnp.zeros_like(clip_active)
     l = jnp.where(adv == 0, 0.0, l)                                       # A = 0: exactly 0
     ratio_out = (rho < lo) | (rho > hi)
-    diag = {"ratio_out": ratio_out, "clip_active": clip_active, "dual_active": dual_active,
+    diag = {"ratio": rho, "ratio_out": ratio_out, "clip_active": clip_active, "dual_active": dual_active,
             "k1": -d, "k2": 0.5 * d * d, "k3": jnp.expm1(d) - d}         # PPOPolicyLoss-6
     return l, diag
 
@@ -149,13 +162,15 @@ def arrays(inputs, dtype):
 def forward(lp, old, adv, m, p, textbook=False):
     if textbook:
         l = per_token_textbook(lp, old, adv, p)
-        return aggregate(l, m, p["aggregation"], p["normalizer"]), None
+        return aggregate(l, m, p["aggregation"], p["normalizer"], p["empty_rows"], p["row_count_epsilon"]), None
     l, dg = per_token_spec(lp, old, adv, p)
-    loss = aggregate(l, m, p["aggregation"], p["normalizer"])              # PPOPolicyLoss-4
+    loss = aggregate(l, m, p["aggregation"], p["normalizer"], p["empty_rows"],
+                     p["row_count_epsilon"])                                # PPOPolicyLoss-4
     f = lambda x: masked_token_mean(x.astype(lp.dtype), m)                # PPOPolicyLoss-5/-6
     diag = {"clip_fraction_ratio": f(dg["ratio_out"]), "clip_fraction_active": f(dg["clip_active"]),
             "clip_fraction_dual": f(dg["dual_active"]), "approx_kl_k1": f(dg["k1"]),
-            "approx_kl_k2": f(dg["k2"]), "approx_kl_k3": f(dg["k3"])}
+            "approx_kl_k2": f(dg["k2"]), "approx_kl_k3": f(dg["k3"]),
+            "ratios": jnp.where(m > 0, dg["ratio"], 0.0), "per_token_loss": jnp.where(m > 0, l, 0.0)}
     return loss, diag
 
 
@@ -166,7 +181,7 @@ def evaluate(inputs, dtype):
         p = {k: (np.float32(v) if isinstance(v, float) else v) for k, v in p.items()}
     (loss, diag), g = jax.value_and_grad(lambda x: forward(x, old, adv, m, p), has_aux=True)(lp)
     out = {"loss": float(loss)}
-    out.update({k: float(v) for k, v in diag.items()})
+    out.update({k: float(v) if np.ndim(v) == 0 else np.asarray(v, np.float64) for k, v in diag.items()})
     return out, np.asarray(g, np.float64)
 
 
@@ -187,7 +202,7 @@ def make_case(id, equation, comment, inputs, *, flags=(), tol=None, source=None)
     flags = list(flags)
     p = resolve(inputs)
     out, g = evaluate(inputs, np.float64)
-    assert all(np.isfinite(v) for v in out.values()) and np.all(np.isfinite(g)), id
+    assert all(np.all(np.isfinite(v)) for v in out.values()) and np.all(np.isfinite(g)), id
     lp, old, adv, m = (np.asarray(a) for a in arrays(inputs, np.float64))
     # textbook forward: same values; same gradient unless the case sits on a kink
     loss_tb = float(forward(*arrays(inputs, np.float64), p, textbook=True)[0])
@@ -205,7 +220,7 @@ def make_case(id, equation, comment, inputs, *, flags=(), tol=None, source=None)
     free &= ~(((adv > 0) & (rho > hi)) | ((adv < 0) & (rho < lo)))
     if p["dual_clip"] is not None:
         free &= ~((adv < 0) & (rho > p["dual_clip"]))
-    w = aggregation_weights(m, p["aggregation"], p["normalizer"])
+    w = aggregation_weights(m, p["aggregation"], p["normalizer"], p["empty_rows"], p["row_count_epsilon"])
     g_hand = np.where(free & (m > 0), w * (-adv * rho), 0.0)
     np.testing.assert_allclose(g, g_hand, rtol=1e-12, atol=1e-15, err_msg=id)
     if "nondifferentiable" in flags:
@@ -480,6 +495,25 @@ def build_groups():
             f"Row lengths 4, 0, 2 with {mode}: the empty row contributes 0 and still counts in B "
             "(seq_mean_token_mean divides its 0 token sum by max(0, 1) = 1).",
             inp, flags=["aggregation", "edge"]))
+    for mode in AGGREGATIONS[1:]:
+        inp = {"log_probs": lp, "old_log_probs": old, "advantages": adv, "mask": mk0, "aggregation": mode,
+               "empty_rows": "exclude", "row_count_epsilon": 1e-8}
+        if mode == "constant_normalizer":
+            inp["normalizer"] = 6.0
+        aggregation.append(make_case(
+            f"aggregation-{mode}-empty-row-excluded", "PPOPolicyLoss-4",
+            f"Row lengths 4, 0, 2 with {mode}, empty_rows exclude and row_count_epsilon 1e-8 (the "
+            "denominators of verl 0.9.1 agg_loss and OpenRLHF 0.11.2 aggregate_loss): B = 2 non-empty rows"
+            + (", row token counts n_b + 1e-8." if mode == "seq_mean_token_mean" else "."),
+            inp, flags=["aggregation", "edge"]))
+    for preset in ("verl", "openRLHF"):
+        inp = {"log_probs": lp, "old_log_probs": old, "advantages": adv, "mask": mk0,
+               "aggregation": "seq_mean_token_mean", "preset": preset}
+        aggregation.append(make_case(
+            f"aggregation-seq-mean-token-mean-empty-row-{preset}", "PPOPolicyLoss-4",
+            f"Row lengths 4, 0, 2, preset {preset} ({'verl 0.9.1 agg_loss seq-mean-token-mean' if preset == 'verl' else 'OpenRLHF 0.11.2 aggregate_loss, token_level_loss=False'}): "
+            "the preset's denominators exclude the empty row and add 1e-8 to each row's count.",
+            inp, flags=["aggregation", "edge", "preset"]))
     aggregation.append(make_case(
         "aggregation-hand", "PPOPolicyLoss-4",
         "Hand example, ratio 1 (log_probs == old), so l = -A: A = [[1, 2, 3], [4, 0, 0]], rows of length "
@@ -519,6 +553,26 @@ def build_groups():
         {"log_probs": -0.75 + dkl, "old_log_probs": np.full((1, 5), -0.75),
          "advantages": [[0.5, -1.0, 0.25, 2.0, 1.0]], "mask": [[1, 1, 1, 1, 0]], "log_ratio_clamp": 1.2},
         flags=["diagnostics", "clamp"]))
+
+    lp_c, old_c, adv_c = random_batch(2, 4)
+    inp_c = {"log_probs": lp_c, "old_log_probs": old_c, "advantages": adv_c, "mask": lengths_mask([4, 2], 4),
+             "preset": "verl"}
+    p_c = resolve(inp_c)
+    arr_c = arrays(inp_c, np.float64)
+    cot_c = {"loss": 1.0, "ratios": np.round(np.linspace(-1, 1, 8).reshape(2, 4), 3),
+             "per_token_loss": np.round(np.linspace(0.5, -0.5, 8).reshape(2, 4), 3)}
+
+    def weighted(x):
+        loss, d = forward(x, *arr_c[1:], p_c)
+        return loss + jnp.sum(cot_c["ratios"] * d["ratios"]) + jnp.sum(cot_c["per_token_loss"] * d["per_token_loss"])
+
+    out_c, _ = evaluate(inp_c, np.float64)
+    g_c = np.asarray(jax.grad(weighted)(arr_c[0]), np.float64)
+    diagnostics.append(gio.case(
+        "per-token-outputs-cotangents", "PPOPolicyLoss-2",
+        "Per-token outputs: ratios (exp of the clamped log-ratio) and per_token_loss (0 at masked tokens), with "
+        "cotangents on both and on loss, preset verl; d ratio/d log_probs = ratio where the clamp is inactive.",
+        inp_c, out_c, flags=["diagnostics", "per_token"], cotangents=cot_c, gradients={"log_probs": g_c}))
 
     # ---------------------------------------------------------------- group: errors
     errors: list[dict] = []
@@ -566,6 +620,10 @@ def build_groups():
         "missing_input", aggregation="constant_normalizer")
     err("constant-normalizer-zero", "PPOPolicyLoss-4", "normalizer must be > 0.", "out_of_range",
         aggregation="constant_normalizer", normalizer=0.0)
+    err("unknown-empty-rows", "PPOPolicyLoss-4", "empty_rows must be count or exclude.", "invalid_argument",
+        empty_rows="drop")
+    err("row-count-epsilon-negative", "PPOPolicyLoss-4", "row_count_epsilon must be > 0.", "out_of_range",
+        row_count_epsilon=-1e-8)
     err("empty-batch", "PPOPolicyLoss-4", "B = 0.", "empty", log_probs=[], old_log_probs=[], advantages=[])
     err("empty-time", "PPOPolicyLoss-4", "T = 0 (shape [1,0]).", "empty",
         log_probs=[[]], old_log_probs=[[]], advantages=[[]])

@@ -121,11 +121,25 @@ extension ClippedSurrogate {
     /// Per-token losses l [B,T] of a batch, 0 at masked positions (PPOPolicyLoss-1…3, see
     /// `token(logProb:oldLogProb:advantage:)`). Aggregate them with a `LossAggregation`.
     public func perTokenLosses<T: Scalar>(_ batch: PolicyTokenBatch<T>) -> Tensor<T> {
-        var losses = Tensor<T>(shape: batch.logProbs.shape)
-        for i in losses.elements.indices where batch.mask.elements[i] != 0 {
-            losses.elements[i] = token(at: i, of: batch).loss
+        perToken(batch) { t, _ in t.loss }
+    }
+
+    /// `value` of each real token's `ClippedSurrogateToken` (given with its flat index), 0 at masked positions.
+    private func perToken<T: Scalar>(_ batch: PolicyTokenBatch<T>, _ value: (ClippedSurrogateToken<T>, Int) -> T) -> Tensor<T> {
+        var out = Tensor<T>(shape: batch.logProbs.shape)
+        for i in out.elements.indices where batch.mask.elements[i] != 0 { out.elements[i] = value(token(at: i, of: batch), i) }
+        return out
+    }
+
+    /// `cotangent ⊙ derivative` per real token with a nonzero cotangent (a VJP of a per-token output).
+    private func perTokenBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, _ cotangent: Tensor<T>, _ name: String,
+                                             _ derivative: (ClippedSurrogateToken<T>, Int) -> T) throws -> Tensor<T> {
+        try requireShape(cotangent, batch.logProbs.shape, name)
+        var gradient = Tensor<T>(shape: batch.logProbs.shape)
+        for i in gradient.elements.indices where batch.mask.elements[i] != 0 && cotangent.elements[i] != 0 {
+            gradient.elements[i] = cotangent.elements[i] * derivative(token(at: i, of: batch), i)
         }
-        return losses
+        return gradient
     }
 
     /// Vector–Jacobian product of `perTokenLosses`: given ∂L/∂l [B,T], returns ∂L/∂logProbs =
@@ -134,12 +148,22 @@ extension ClippedSurrogate {
     /// (Specs/PPOPolicyLoss.md, "Gradient"). `oldLogProbs` and `advantages` are constants.
     /// - Throws: `shapeMismatch` when `lossesGradient` is not [B,T].
     public func perTokenLossesBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, lossesGradient: Tensor<T>) throws -> Tensor<T> {
-        try requireShape(lossesGradient, batch.logProbs.shape, "per-token loss cotangent")
-        var gradient = Tensor<T>(shape: batch.logProbs.shape)
-        for i in gradient.elements.indices where batch.mask.elements[i] != 0 && lossesGradient.elements[i] != 0 {
-            gradient.elements[i] = lossesGradient.elements[i] * token(at: i, of: batch).slope
+        try perTokenBackward(batch, lossesGradient, "per-token loss cotangent") { t, _ in t.slope }
+    }
+
+    /// Importance ratios ρ = exp(Δ̃) [B,T] of a batch (Δ̃ the clamped log-ratio of PPOPolicyLoss-1), 0 at
+    /// masked positions: the per-token ratio frameworks expose (verl `ratio`, OpenRLHF `ratio`).
+    public func perTokenRatios<T: Scalar>(_ batch: PolicyTokenBatch<T>) -> Tensor<T> {
+        perToken(batch) { t, _ in t.ratio }
+    }
+
+    /// Vector–Jacobian product of `perTokenRatios`: ∂L/∂log π_θ = ∂L/∂ρ ⊙ ρ where the log-ratio clamp is
+    /// not active (|Δ| ≤ κ: the boundary passes, as in PPOPolicyLoss-1), 0 where it is and at masked positions.
+    /// - Throws: `shapeMismatch` when `ratiosGradient` is not [B,T].
+    public func perTokenRatiosBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, ratiosGradient: Tensor<T>) throws -> Tensor<T> {
+        try perTokenBackward(batch, ratiosGradient, "ratios cotangent") { t, i in
+            t.logRatio == batch.logProbs.elements[i] - batch.oldLogProbs.elements[i] ? t.ratio : 0
         }
-        return gradient
     }
 
     /// The clip fractions and approximate-KL diagnostics of a batch: masked token means whatever the

@@ -36,13 +36,18 @@ public struct CoTLogProbConfiguration: Sendable, Equatable {
 
     /// Seed 002's formula on caller-given segments, λ = 0.5, ε = 0.1, no guard, no rounding.
     public static let paper = CoTLogProbConfiguration()
-    /// RL4VLM's `llava_evaluate` + `PPO.update` + GymCards scripts: marker rule with two required
-    /// matches, bfloat16, λ = 0.5, ε = 0.1, ratio guard 10.
+    /// RL4VLM's `llava_evaluate` + `PPO.update` + GymCards scripts at commit 74236ab (2024-08-29) and
+    /// later: marker rule with one required match, bfloat16, λ = 0.5, ε = 0.1, ratio guard 10.
     public static let rl4vlm = CoTLogProbConfiguration(
+        segmenting: .rl4vlmMarker, roundsToBFloat16: true, markerRule: RL4VLMMarkerRule(minimumMatches: 1), ratioGuard: 10)
+    /// RL4VLM as released (commit 202229a, 2024-05-15) until 74236ab: as `rl4vlm`, but the marker is used
+    /// only when it occurs at least twice.
+    public static let rl4vlm20240515 = CoTLogProbConfiguration(
         segmenting: .rl4vlmMarker, roundsToBFloat16: true, markerRule: RL4VLMMarkerRule(minimumMatches: 2), ratioGuard: 10)
 
     /// The presets by their golden-file names.
-    public static let presets: [String: CoTLogProbConfiguration] = ["paper": .paper, "rl4vlm": .rl4vlm]
+    public static let presets: [String: CoTLogProbConfiguration] = [
+        "paper": .paper, "rl4vlm": .rl4vlm, "rl4vlm-2024-05-15": .rl4vlm20240515]
 
     /// Throws, in this order, `nonFinite` (λ, ε, guard), the `invalidArgument` errors of the marker
     /// rule (marker mode only), `outOfRange` (λ outside [0, 1], ε < 0, guard ≤ 0), then the

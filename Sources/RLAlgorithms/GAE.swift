@@ -19,7 +19,8 @@ public struct GAEConfiguration: Sendable, Equatable {
     /// GAE parameter λ ∈ [0, 1]: 0 gives one-step TD errors, 1 Monte-Carlo returns minus V.
     public var lambda: Double
     public var maskedSteps: MaskedStepConvention
-    /// Treat truncation as termination (no bootstrap), as CleanRL and RL4VLM do by default.
+    /// Treat truncation as termination (no bootstrap), as CleanRL and RL4VLM do by default and TRL,
+    /// verl and OpenRLHF always do (they have no truncation input).
     public var truncationAsTermination: Bool
     /// Where a per-sequence score is placed (GAE-1).
     public var rewardPlacement: RewardPlacement
@@ -47,16 +48,19 @@ public struct GAEConfiguration: Sendable, Equatable {
     public static let cleanRL = GAEConfiguration(
         truncationAsTermination: true,
         whitening: MaskedStandardization(variance: .unbiased, epsilon: 1e-8, epsilonPlacement: .outsideSqrt))
-    /// TRL PPOTrainer: γ = 1, λ = 0.95, padding as zero-reward zero-value steps, score one position
-    /// after the last token, masked whitening (unbiased variance, ε = 1e-8 inside the root).
-    public static let trl = GAEConfiguration(gamma: 1, lambda: 0.95, maskedSteps: .zeroFill,
+    /// TRL 0.29.1 PPOTrainer: γ = 1, λ = 0.95, padding as zero-reward zero-value steps, score one
+    /// position after the last token, no truncation bootstrap (0 after the last token), masked
+    /// whitening (unbiased variance, ε = 1e-8 inside the root).
+    public static let trl = GAEConfiguration(gamma: 1, lambda: 0.95, maskedSteps: .zeroFill, truncationAsTermination: true,
                                              rewardPlacement: .afterLastToken, whiten: true)
-    /// verl `compute_gae_advantage_return`: γ = 1, λ = 1, masked tokens skipped, masked whitening.
-    public static let verl = GAEConfiguration(gamma: 1, lambda: 1, maskedSteps: .skip, whiten: true)
-    /// OpenRLHF: γ = 1, λ = 1, rewards and values multiplied by the action mask (zero fill),
-    /// whitening with population variance and rsqrt(var.clamp(min=1e-8)).
+    /// verl 0.9.1 `compute_gae_advantage_return`: γ = 1, λ = 1, masked tokens skipped, no truncation
+    /// bootstrap, masked whitening.
+    public static let verl = GAEConfiguration(gamma: 1, lambda: 1, maskedSteps: .skip, truncationAsTermination: true,
+                                              whiten: true)
+    /// OpenRLHF 0.11.2: γ = 1, λ = 1, rewards and values multiplied by the action mask (zero fill),
+    /// no truncation bootstrap, whitening with population variance and rsqrt(var.clamp(min=1e-8)).
     public static let openRLHF = GAEConfiguration(
-        gamma: 1, lambda: 1, maskedSteps: .zeroFill, whiten: true,
+        gamma: 1, lambda: 1, maskedSteps: .zeroFill, truncationAsTermination: true, whiten: true,
         whitening: MaskedStandardization(variance: .population, epsilon: 1e-8, epsilonPlacement: .clamp))
     /// RL4VLM: γ = 0.9, λ = 0.95, truncation treated as termination (`--use-proper-time-limits` off),
     /// whole-rollout normalisation (A − mean)/(std + 1e-5) with the unbiased std.

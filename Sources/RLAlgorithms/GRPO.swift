@@ -10,15 +10,19 @@ public struct GRPOLossConfiguration: Sendable, Equatable {
     public var klCoef: Double
     /// The per-token KL estimator and its clamps (Specs/KLPenalty.md KLPenalty-1…5).
     public var klEstimator: KLTokenEstimator
+    /// Multiply the per-token KL by the differentiable importance ratio exp(log π_θ − log π_old)
+    /// (GRPO-5; TRL `use_bias_correction_kl`, default true from TRL 1.16.0).
+    public var klBiasCorrection: Bool
     /// The reduction of the per-token losses (PPOPolicyLoss-4 modes).
     public var aggregation: LossAggregation
 
     public init(surrogate: ClippedSurrogate = ClippedSurrogate(), klCoef: Double = 0,
-                klEstimator: KLTokenEstimator = KLTokenEstimator(.k3),
+                klEstimator: KLTokenEstimator = KLTokenEstimator(.k3), klBiasCorrection: Bool = false,
                 aggregation: LossAggregation = .sequenceMeanOfTokenMeans) {
         self.surrogate = surrogate
         self.klCoef = klCoef
         self.klEstimator = klEstimator
+        self.klBiasCorrection = klBiasCorrection
         self.aggregation = aggregation
     }
 
@@ -47,19 +51,24 @@ public enum GRPOPreset: String, Sendable, CaseIterable {
     /// Seed 003 Algorithm 1 for the advantages (population std, ε = 1e-8 outside); PPO's clip 0.2,
     /// no KL and GRPO's per-sequence mean for the clipped objective.
     case paper
-    /// TRL `GRPOTrainer`: unbiased std, ε = 1e-4, `token_mean` (`loss_type="dapo"` for one batch), β = 0.
+    /// TRL 1.16.0 `GRPOTrainer`: unbiased std, ε = 1e-4, `token_mean` (`loss_type="dapo"` for one
+    /// batch), β = 0, k3 times the importance ratio (`use_bias_correction_kl=True`).
     case trl
-    /// verl: unbiased std, ε = 1e-6, singleton mean 0 / std 1, dual clip 3, ratio clamp ±20,
-    /// `token_mean`, `low_var_kl` (k3 clamped to ±20 / ±10).
+    /// TRL up to at least 1.9.0 (and 0.29.1): as `trl` but plain k3 (`use_bias_correction_kl=False`).
+    case trl190 = "trl-1.9.0"
+    /// verl 0.9.1: unbiased std, ε = 1e-6, singleton mean 0 / std 1, dual clip 3, ratio clamp ±20,
+    /// `token_mean`, `low_var_kl` (k3 clamped to ±20 / ±10); sequence modes exclude empty rows and add
+    /// 1e-8 to row counts (`agg_loss`).
     case verl
-    /// OpenRLHF: unbiased std, ε = 1e-9, ratio clamp ±20, `token_mean`, k1 clamped to ±10.
+    /// OpenRLHF 0.11.2: unbiased std, ε = 1e-9, ratio clamp ±20, `token_mean`, k1 clamped to ±10;
+    /// sequence modes exclude empty rows and add 1e-8 to row counts (`aggregate_loss`).
     case openRLHF
 
     /// The preset's advantage normalisation (GRPO-1).
     public var normalization: GroupNormalization {
         switch self {
         case .paper: GroupNormalization()
-        case .trl: GroupNormalization(variance: .unbiased, epsilon: 1e-4)
+        case .trl, .trl190: GroupNormalization(variance: .unbiased, epsilon: 1e-4)
         case .verl: GroupNormalization(variance: .unbiased, epsilon: 1e-6, singletonGroup: .meanZeroStdOne)
         case .openRLHF: GroupNormalization(variance: .unbiased, epsilon: 1e-9)
         }
@@ -72,14 +81,16 @@ public enum GRPOPreset: String, Sendable, CaseIterable {
     /// when nil). The KL clamps are those of the KLPenalty preset of the same name for that
     /// estimator (verl's apply to k3 and k3_plus only).
     public func lossConfiguration(klEstimator estimator: KLEstimator? = nil) -> GRPOLossConfiguration {
-        let kl = KLPenaltyPreset(rawValue: rawValue)!.configuration(estimator: estimator ?? klEstimator).tokenEstimator
+        let klPreset = self == .trl190 ? KLPenaltyPreset.trl : KLPenaltyPreset(rawValue: rawValue)!
+        let kl = klPreset.configuration(estimator: estimator ?? klEstimator).tokenEstimator
         return switch self {
         case .paper: GRPOLossConfiguration(klEstimator: kl)
-        case .trl: GRPOLossConfiguration(klEstimator: kl, aggregation: .tokenMean)
+        case .trl: GRPOLossConfiguration(klEstimator: kl, klBiasCorrection: true, aggregation: .tokenMean)
+        case .trl190: GRPOLossConfiguration(klEstimator: kl, aggregation: .tokenMean)
         case .verl: GRPOLossConfiguration(surrogate: ClippedSurrogate(dualClip: 3, logRatioClamp: 20), klEstimator: kl,
-                                          aggregation: .tokenMean)
+                                          aggregation: LossAggregation.tokenMean.withFrameworkDenominators)
         case .openRLHF: GRPOLossConfiguration(surrogate: ClippedSurrogate(logRatioClamp: 20), klEstimator: kl,
-                                              aggregation: .tokenMean)
+                                              aggregation: LossAggregation.tokenMean.withFrameworkDenominators)
         }
     }
 }
@@ -103,6 +114,15 @@ public struct GRPOTokenBatch<T: Scalar>: Sendable {
         self.refLogProbs = refLogProbs
     }
 
+    /// ρ = exp(log π_θ − log π_old) per token, unclamped (the weight of GRPO-5), 0 at masked positions.
+    var importanceRatios: Tensor<T> {
+        var r = Tensor<T>(shape: policy.logProbs.shape)
+        for i in r.elements.indices where policy.mask.elements[i] != 0 {
+            r.elements[i] = T.exp(policy.logProbs.elements[i] - policy.oldLogProbs.elements[i])
+        }
+        return r
+    }
+
     /// The KL estimator's view of the batch, or `missingInput` (`ref_log_probs`) without reference.
     func klBatch() throws -> KLTokenBatch<T> {
         guard let refLogProbs else { throw InputError.missingInput(argument: "ref_log_probs") }
@@ -122,7 +142,8 @@ public struct GRPOClippedLoss<T: Scalar>: Sendable {
 ///
 /// Implements Specs/GRPO.md GRPO-2: per valid token the clipped surrogate of PPOPolicyLoss-1…3
 /// (`ClippedSurrogate.perTokenLosses`, optional dual clip and ratio clamp), plus β·kl with the
-/// KLPenalty per-token estimator on (log π_θ, log π_ref) when β > 0 (TRL, verl placement); then
+/// KLPenalty per-token estimator on (log π_θ, log π_ref) when β > 0 (TRL, verl placement), times
+/// ρ = exp(log π_θ − log π_old) with `klBiasCorrection` (GRPO-5; 0 where the estimate is 0); then
 /// `loss = aggregation.aggregate(l, m)` with the shared PPOPolicyLoss-4 modes (`constant_normalizer`
 /// is Σ m·l / (B·L)). A = 0 gives a policy term of exactly 0.
 /// - Throws: the configuration's `nonFinite` / `outOfRange`, then `missingInput` (`ref_log_probs`)
@@ -132,7 +153,9 @@ public func grpoClippedLoss<T: Scalar>(_ batch: GRPOTokenBatch<T>, configuration
     var losses = configuration.surrogate.perTokenLosses(batch.policy)
     if configuration.klCoef > 0 {
         let beta = T(configuration.klCoef)
-        losses = losses.zipMap(configuration.klEstimator.estimates(try batch.klBatch())) { $0 + beta * $1 }
+        var kl = configuration.klEstimator.estimates(try batch.klBatch())
+        if configuration.klBiasCorrection { kl = kl.zipMap(batch.importanceRatios) { $0 == 0 ? 0 : $0 * $1 } }
+        losses = losses.zipMap(kl) { $0 + beta * $1 }
     }
     return GRPOClippedLoss(loss: configuration.aggregation.aggregate(losses, mask: batch.policy.mask), perTokenLoss: losses)
 }
@@ -140,7 +163,8 @@ public func grpoClippedLoss<T: Scalar>(_ batch: GRPOTokenBatch<T>, configuration
 /// ∂(lossGradient·loss)/∂logProbs of `grpoClippedLoss` (Specs/GRPO.md, "Gradient"): with `w` the
 /// aggregation weights, `w ⊙ ∂l/∂log π_θ` of the clipped surrogate (−A·ρ on the unclipped branch,
 /// kinks included; 0 where a clip, cap or ratio clamp is active) plus `β·w ⊙ ∂kl/∂log π_θ` from the
-/// KL estimator (straight-through for `k1_plus` / `k3_plus`).
+/// KL estimator (straight-through for `k1_plus` / `k3_plus`); with `klBiasCorrection`, `β·w ⊙ (ρ·∂kl/∂log π_θ
+/// + kl·ρ)` (the ratio is differentiated, as in TRL).
 /// - Throws: as `grpoClippedLoss`.
 public func grpoClippedLossBackward<T: Scalar>(
     _ batch: GRPOTokenBatch<T>, configuration: GRPOLossConfiguration = GRPOLossConfiguration(), lossGradient: T = 1
@@ -150,8 +174,16 @@ public func grpoClippedLossBackward<T: Scalar>(
     var gradient = try configuration.surrogate.perTokenLossesBackward(batch.policy, lossesGradient: weights)
     if configuration.klCoef > 0 {
         let beta = T(configuration.klCoef)
-        gradient = gradient + (try configuration.klEstimator.estimatesBackward(try batch.klBatch(),
-                                                                                klGradient: weights.map { beta * $0 }))
+        let klBatch = try batch.klBatch()
+        var klGradient = weights.map { beta * $0 }
+        if configuration.klBiasCorrection {
+            let ratios = batch.importanceRatios
+            let kl = configuration.klEstimator.estimates(klBatch)
+            // d(kl·ρ) = ρ·dkl + kl·ρ·dlog π_θ; the second term is 0 where kl is 0 (no 0·∞).
+            gradient = gradient + klGradient.zipMap(kl.zipMap(ratios) { $0 == 0 ? 0 : $0 * $1 }) { $0 * $1 }
+            klGradient = klGradient.zipMap(ratios) { $0 * $1 }
+        }
+        gradient = gradient + (try configuration.klEstimator.estimatesBackward(klBatch, klGradient: klGradient))
     }
     return gradient
 }

@@ -123,4 +123,18 @@ public struct MaskedStandardization: Sendable, Equatable {
         }
         return dx
     }
+
+    /// ∂L/∂x of L = ā·μ + v̄·σ² (the statistics as outputs of Specs/GAE.md GAE-5's "whiten" form):
+    /// ā·m/n + v̄·2(x − μ)·m/d with d the variance divisor (0 when d = 0: one real element, unbiased).
+    public func statisticsBackward<T: Scalar>(meanGradient: T, varianceGradient: T, x: Tensor<T>, mask: Tensor<T>,
+                                              argument: String) throws -> Tensor<T> {
+        let st = try statistics(of: x, mask: mask, argument: argument)
+        let divisor = variance == .unbiased ? st.count - 1 : st.count
+        var dx = Tensor<T>(shape: x.shape)
+        for i in x.elements.indices where mask.elements[i] != 0 {
+            let spread: T = divisor > 0 ? varianceGradient * 2 * (x.elements[i] - st.mean) / T(divisor) : 0
+            dx.elements[i] = meanGradient / T(st.count) + spread
+        }
+        return dx
+    }
 }

@@ -141,8 +141,9 @@ public struct OptimizerConfiguration: Sendable, Equatable {
     public static let openRLHF = preset(.adamw, beta2: 0.95)
     /// CleanRL ppo.py: Adam, ε = 1e-5, max_grad_norm 0.5.
     public static let cleanRL = preset(.adam, epsilon: 1e-5, maxNorm: 0.5)
-    /// RL4VLM: Adam, ε = 1e-7, λ = 0, max_grad_norm 0.01.
-    public static let rl4vlm = preset(.adam, epsilon: 1e-7, maxNorm: 0.01)
+    /// RL4VLM b989b57 as shipped (accelerate + DeepSpeed ZeRO-2): Adam, ε = 1e-7, λ = 0, max_norm 1.0
+    /// (DeepSpeed's clipping; the `--max-grad-norm 0.01` argument does not clip under DeepSpeed).
+    public static let rl4vlm = preset(.adam, epsilon: 1e-7, maxNorm: 1)
 
     /// The presets by their golden-file names.
     public static let presets: [String: OptimizerConfiguration] = [

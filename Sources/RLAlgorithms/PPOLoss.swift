@@ -26,8 +26,9 @@ public struct PPOLossConfiguration: Sendable, Equatable {
 
     /// A framework's policy and value presets with its coefficients.
     private init(preset name: String, valueCoef: Double, entropyCoef: Double) {
-        self.init(surrogate: PPOPolicyLossConfiguration.presets[name]!.surrogate,
-                  valueClip: ValueLossConfiguration.presets[name]!.valueClip, valueCoef: valueCoef, entropyCoef: entropyCoef)
+        let policy = PPOPolicyLossConfiguration.presets[name]!
+        self.init(surrogate: policy.surrogate, valueClip: ValueLossConfiguration.presets[name]!.valueClip,
+                  aggregation: policy.aggregation, valueCoef: valueCoef, entropyCoef: entropyCoef)
     }
 
     /// The policy term's configuration.

@@ -16,12 +16,16 @@ public struct PPOPolicyLossConfiguration: Sendable, Equatable {
 
     /// Seed 000: clip 0.2, no dual clip, no clamp, `token_mean`.
     public static let paper = PPOPolicyLossConfiguration()
-    /// TRL PPO: `cliprange = 0.2`, masked token mean, no clamp.
+    /// TRL 0.29.1 PPO: `cliprange = 0.2`, masked token mean, no clamp.
     public static let trl = PPOPolicyLossConfiguration()
-    /// verl `compute_policy_loss_vanilla`: clip 0.2, dual clip 3, log-ratio clamped to ±20, `token-mean`.
-    public static let verl = PPOPolicyLossConfiguration(surrogate: ClippedSurrogate(dualClip: 3, logRatioClamp: 20))
-    /// OpenRLHF `PolicyLoss`: clip 0.2, no dual clip, log-ratio clamped to ±20, token-level loss.
-    public static let openRLHF = PPOPolicyLossConfiguration(surrogate: ClippedSurrogate(logRatioClamp: 20))
+    /// verl 0.9.1 `compute_policy_loss_vanilla`: clip 0.2, dual clip 3, log-ratio clamped to ±20,
+    /// `token-mean`; `agg_loss`'s sequence modes exclude empty rows and add 1e-8 to row counts.
+    public static let verl = PPOPolicyLossConfiguration(surrogate: ClippedSurrogate(dualClip: 3, logRatioClamp: 20),
+                                                        aggregation: LossAggregation.tokenMean.withFrameworkDenominators)
+    /// OpenRLHF 0.11.2 `PolicyLoss`: clip 0.2, no dual clip, log-ratio clamped to ±20, token-level loss;
+    /// `aggregate_loss`'s per-sample mode excludes empty rows and adds 1e-8 to row counts.
+    public static let openRLHF = PPOPolicyLossConfiguration(surrogate: ClippedSurrogate(logRatioClamp: 20),
+                                                            aggregation: LossAggregation.tokenMean.withFrameworkDenominators)
     /// CleanRL ppo.py: `clip_coef = 0.2`, plain mean (= `token_mean` with an all-ones mask).
     public static let cleanRL = PPOPolicyLossConfiguration()
     /// RL4VLM: `clip_param = 0.1`, mean over the minibatch.

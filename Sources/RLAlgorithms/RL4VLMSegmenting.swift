@@ -7,7 +7,7 @@ public struct RL4VLMMarkerRule: Sendable, Equatable {
     public var actionMarkerIDs: [Int]
     /// Padding id of the output buffer; padded positions are not scored.
     public var padID: Int
-    /// Matches needed to use the marker (RL4VLM's code: more than one, i.e. 2; default 1).
+    /// Matches needed to use the marker (default 1, RL4VLM since commit 74236ab; 2 before it).
     public var minimumMatches: Int
     /// The fallback splits before the `fallbackTokens`-th last scored position.
     public var fallbackTokens: Int

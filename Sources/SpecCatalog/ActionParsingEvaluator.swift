@@ -10,6 +10,11 @@ public struct ActionParsingEvaluator: SpecEvaluator {
     public let spec = "ActionParsing"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(ActionParsingConfiguration.presets, [
+        "paper": PresetProvenance.seed, "rl4vlm": "RL4VLM b989b57, rl_utils.py text_projection",
+    ]) }
+
     /// Errors in the Spec's order: missing keys, ill-typed `text` / `legal_actions`, an empty or
     /// invalid legal list, unknown conventions, then legal actions colliding under case folding.
     public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {

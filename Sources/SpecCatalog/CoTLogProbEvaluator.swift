@@ -8,6 +8,9 @@ public struct CoTLogProbEvaluator: SpecEvaluator {
     public let spec = "CoTLogProb"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(CoTLogProbConfiguration.presets, PresetProvenance.cot) }
+
     /// A parsed case: log-probs, segments, conventions and the optional PPO inputs.
     private struct Problem<T: Scalar> {
         var logProbs: Tensor<T>

@@ -9,6 +9,9 @@ public struct GRPOEvaluator: SpecEvaluator {
     public let spec = "GRPO"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(Dictionary(uniqueKeysWithValues: GRPOPreset.allCases.map { ($0.rawValue, "\($0.normalization); \($0.lossConfiguration())") }), PresetProvenance.grpo) }
+
     private enum Form: String, CaseIterable {
         case advantages, clipped, corrected
         case seedLiteral = "seed_literal"
@@ -43,6 +46,7 @@ public struct GRPOEvaluator: SpecEvaluator {
         c.aggregation = try inputs.aggregation(default: c.aggregation)
         c.surrogate = try inputs.clippedSurrogate(over: c.surrogate)
         c.klCoef = try inputs.number("kl_coef") ?? c.klCoef
+        c.klBiasCorrection = try inputs.bool("kl_bias_correction") ?? c.klBiasCorrection
         c.klEstimator.logRatioClamp = try inputs.nullableNumber("kl_log_ratio_clamp", default: c.klEstimator.logRatioClamp)
         c.klEstimator.klClamp = try inputs.nullableNumber("kl_clamp", default: c.klEstimator.klClamp)
         try c.validate()
@@ -69,7 +73,8 @@ public struct GRPOEvaluator: SpecEvaluator {
         return Samples(scores: try inputs.tensor("scores"), grouping: try grouping(inputs), normalization: normalization)
     }
 
-    public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
+    public func evaluate<T: Scalar>(_ given: GoldenInputs, as: T.Type) throws -> Outputs {
+        let inputs = try given.translating(FrameworkAlias.trl + FrameworkAlias.verl)
         let preset = try inputs.convention("preset", default: GRPOPreset.paper)
         switch try inputs.convention("form", default: Form.advantages) {
         case .advantages:
@@ -99,7 +104,8 @@ public struct GRPOEvaluator: SpecEvaluator {
 
     /// ∂L/∂log_probs (GRPO-2, GRPO-4), ∂L/∂mle_log_probs and ∂L/∂log_probs (GRPO-3) for a cotangent on
     /// `loss`; GRPO-1's advantages are constants (no gradient).
-    public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+    public func gradients(_ given: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+        let inputs = try given.translating(FrameworkAlias.trl + FrameworkAlias.verl)
         let preset = try inputs.convention("preset", default: GRPOPreset.paper)
         let lossCotangent = try scalarCotangent(cotangents, "loss")
         switch try inputs.convention("form", default: Form.advantages) {

@@ -9,6 +9,9 @@ public struct KLPenaltyEvaluator: SpecEvaluator {
     public let spec = "KLPenalty"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(Dictionary(uniqueKeysWithValues: KLPenaltyPreset.allCases.map { ($0.rawValue, $0.configuration()) }), PresetProvenance.ppo) }
+
     private enum Form: String, CaseIterable {
         case perToken = "per_token", reward, loss, controller
         case exactEnumeration = "exact_enumeration"

@@ -9,14 +9,24 @@ extension GoldenInputs {
         object[key] == nil ? value : try number(key)
     }
 
-    /// The `aggregation` mode (PPOPolicyLoss-4 names), or `value` when the key is absent.
-    /// `constant_normalizer` needs `normalizer` (`missingInput` otherwise); its value is checked later by
-    /// the configuration's `validate()`, so that the Specs' error order holds.
+    /// The `aggregation` mode (PPOPolicyLoss-4 names) and its `empty_rows` and `row_count_epsilon`
+    /// conventions, each over `value`'s (a preset's) when its key is absent; an explicit `null`
+    /// `row_count_epsilon` removes the preset's ε. `constant_normalizer` needs `normalizer`
+    /// (`missingInput` otherwise); its value and ε are checked later by the configuration's
+    /// `validate()`, so that the Specs' error order holds.
     func aggregation(default value: LossAggregation) throws -> LossAggregation {
-        guard let name = try string("aggregation") else { return value }
-        guard name == "constant_normalizer" else { return try LossAggregation(name: name, normalizer: nil) }
-        guard let normalizer = try number("normalizer") else { throw InputError.missingInput(argument: "normalizer") }
-        return .constantNormalizer(normalizer)
+        var a = value
+        if let name = try string("aggregation") {
+            if name == "constant_normalizer" {
+                guard let normalizer = try number("normalizer") else { throw InputError.missingInput(argument: "normalizer") }
+                a.mode = .constantNormalizer(normalizer)
+            } else {
+                a.mode = try LossAggregation(name: name, normalizer: nil).mode
+            }
+        }
+        a.emptyRows = try convention("empty_rows", default: a.emptyRows)
+        a.rowCountEpsilon = try nullableNumber("row_count_epsilon", default: a.rowCountEpsilon)
+        return a
     }
 
     /// The clip parameters of a `ClippedSurrogate` from `clip_epsilon`, `clip_epsilon_low`,

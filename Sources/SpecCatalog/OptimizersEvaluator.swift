@@ -9,6 +9,9 @@ public struct OptimizersEvaluator: SpecEvaluator {
     public let spec = "Optimizers"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(OptimizerConfiguration.presets, PresetProvenance.ppo) }
+
     private enum Operation: String, CaseIterable {
         case adamStep = "adam_step"
         case adamTrajectory = "adam_trajectory"

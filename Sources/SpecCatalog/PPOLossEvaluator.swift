@@ -8,6 +8,9 @@ public struct PPOLossEvaluator: SpecEvaluator {
     public let spec = "PPOLoss"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(PPOLossConfiguration.presets, PresetProvenance.ppo) }
+
     /// Checks the Spec's error rules 1–3 (missing arrays, unknown preset or aggregation, missing
     /// `old_values` or normalizer); the numeric parameters are checked after the arrays.
     private func configuration(_ inputs: GoldenInputs) throws -> PPOLossConfiguration {

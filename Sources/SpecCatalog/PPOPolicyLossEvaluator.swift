@@ -8,6 +8,9 @@ public struct PPOPolicyLossEvaluator: SpecEvaluator {
     public let spec = "PPOPolicyLoss"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(PPOPolicyLossConfiguration.presets, PresetProvenance.ppo) }
+
     /// Checks the Spec's error rules 1–3 (missing arrays, unknown preset or aggregation, missing
     /// normalizer); the numeric parameters are checked by `PPOPolicyLossConfiguration.validate` after
     /// the arrays.
@@ -24,22 +27,30 @@ public struct PPOPolicyLossEvaluator: SpecEvaluator {
                              advantages: inputs.tensor("advantages"), mask: inputs.optionalTensor("mask"))
     }
 
-    public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
+    public func evaluate<T: Scalar>(_ given: GoldenInputs, as: T.Type) throws -> Outputs {
+        let inputs = try given.translating(FrameworkAlias.verl)
         let c = try configuration(inputs)
-        let r = try ppoPolicyLoss(batch(inputs, as: T.self), configuration: c)
+        let b = try batch(inputs, as: T.self)
+        let r = try ppoPolicyLoss(b, configuration: c)
         let d = r.diagnostics
         return [
             "loss": OutputValue(r.loss),
+            "ratios": OutputValue(c.surrogate.perTokenRatios(b)), "per_token_loss": OutputValue(c.surrogate.perTokenLosses(b)),
             "clip_fraction_ratio": OutputValue(d.clipFractionRatio), "clip_fraction_active": OutputValue(d.clipFractionActive),
             "clip_fraction_dual": OutputValue(d.clipFractionDual), "approx_kl_k1": OutputValue(d.approxKLK1),
             "approx_kl_k2": OutputValue(d.approxKLK2), "approx_kl_k3": OutputValue(d.approxKLK3),
         ]
     }
 
-    /// ∂L/∂log_probs for a cotangent on `loss` (the diagnostics are not differentiated).
-    public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+    /// ∂L/∂log_probs for cotangents on `loss`, `ratios` and `per_token_loss` (the diagnostics are not
+    /// differentiated).
+    public func gradients(_ given: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
+        let inputs = try given.translating(FrameworkAlias.verl)
         let c = try configuration(inputs)
-        return ["log_probs": try ppoPolicyLossBackward(batch(inputs, as: Double.self), configuration: c,
-                                                        lossGradient: scalarCotangent(cotangents, "loss"))]
+        let b = try batch(inputs, as: Double.self)
+        var g = try ppoPolicyLossBackward(b, configuration: c, lossGradient: scalarCotangent(cotangents, "loss"))
+        if let r = cotangents["ratios"] { g = g + (try c.surrogate.perTokenRatiosBackward(b, ratiosGradient: r)) }
+        if let l = cotangents["per_token_loss"] { g = g + (try c.surrogate.perTokenLossesBackward(b, lossesGradient: l)) }
+        return ["log_probs": g]
     }
 }

@@ -8,6 +8,9 @@ public struct RetrievalMetricsEvaluator: SpecEvaluator {
     public let spec = "RetrievalMetrics"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with.
+    public var presets: [PresetDescription] { PresetProvenance.describe(RetrievalConfiguration.presets, [:]) }
+
     public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
         guard inputs.contains("similarity") else { throw InputError.missingInput(argument: "similarity") }
         var c = try inputs.preset(RetrievalConfiguration.presets, default: .paper)

@@ -9,6 +9,9 @@ public struct SimilarityRewardEvaluator: SpecEvaluator {
     public let spec = "SimilarityReward"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with.
+    public var presets: [PresetDescription] { PresetProvenance.describe(SimilarityRewardConfiguration.presets, [:]) }
+
     private enum Function: String, CaseIterable {
         case cosine
         case monteCarlo = "monte_carlo"

@@ -9,6 +9,9 @@ public struct TokenLogProbsEvaluator: SpecEvaluator {
     public let spec = "TokenLogProbs"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(TokenLogProbsConfiguration.presets, PresetProvenance.ppo) }
+
     private struct Problem<T: Scalar> {
         var logits: Tensor<T>
         var tokens: TokenIDs

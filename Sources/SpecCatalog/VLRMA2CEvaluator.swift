@@ -9,6 +9,9 @@ public struct VLRMA2CEvaluator: SpecEvaluator {
     public let spec = "VLRMA2C"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
+    public var presets: [PresetDescription] { PresetProvenance.describe(VLRMA2CConfiguration.presets, PresetProvenance.ppo) }
+
     /// The golden names of `EpsilonPlacement` in this Spec.
     private enum EpsilonPlacementName: String, CaseIterable {
         case std, variance

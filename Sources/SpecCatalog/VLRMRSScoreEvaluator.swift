@@ -8,6 +8,9 @@ public struct VLRMRSScoreEvaluator: SpecEvaluator {
     public let spec = "VLRMRSScore"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with.
+    public var presets: [PresetDescription] { PresetProvenance.describe(VLRMRSConfiguration.presets, [:]) }
+
     /// The inputs in the Spec's error order: missing keys, preset and `std`, then the matrices
     /// (ragged → shape_mismatch); the library checks shapes, emptiness, finiteness and ranges.
     private func arguments<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws

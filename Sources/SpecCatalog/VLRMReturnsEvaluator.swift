@@ -8,6 +8,9 @@ public struct VLRMReturnsEvaluator: SpecEvaluator {
     public let spec = "VLRMReturns"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with.
+    public var presets: [PresetDescription] { PresetProvenance.describe(VLRMReturnsConfiguration.presets, [:]) }
+
     /// Everything a case describes, parsed in the Spec's error order: missing inputs, the ref / ref
     /// log-probs choice, string conventions and `year_range`, then the caption itself.
     private struct Problem<T: Scalar> {

@@ -9,6 +9,9 @@ public struct VQARewardEvaluator: SpecEvaluator {
     public let spec = "VQAReward"
     public init() {}
 
+    /// The preset table `evaluate` resolves `preset` with.
+    public var presets: [PresetDescription] { PresetProvenance.describe(VQARewardConfiguration.presets, [:]) }
+
     /// Errors in the Spec's order: missing or non-string texts, an empty reference, then the
     /// weights (shape, finiteness) and the conventions.
     public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {

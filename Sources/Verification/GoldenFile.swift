@@ -115,8 +115,9 @@ extension GoldenFile {
         try self.init(json: root, path: path, requireExpected: requireExpected)
     }
 
-    /// Validates a parsed document. Inputs-only files (as a user may write for `rlref eval`) are
-    /// accepted when `requireExpected` is false.
+    /// Validates a parsed document. Inputs-only files (as a user may write for `rlref eval`), with or
+    /// without `gradients.cotangents` and no `gradients.expected`, are accepted when `requireExpected`
+    /// is false.
     public init(json root: JSONValue, path: String, requireExpected: Bool = true) throws {
         let fail = { (p: String, m: String) in GoldenFormatError(file: path, path: p, message: m) }
         guard case .object(let top) = root else { throw fail("$", "the top level must be an object") }
@@ -149,11 +150,15 @@ extension GoldenFile {
             }
             var cot: JSONObject?, grads: JSONObject?
             if let g = c["gradients"] {
-                guard case .object(let go) = g, case .object(let co)? = go["cotangents"], case .object(let eo)? = go["expected"] else {
+                guard case .object(let go) = g, case .object(let co)? = go["cotangents"] else {
+                    throw fail("\(at).gradients", "needs an object \"cotangents\"")
+                }
+                if case .object(let eo)? = go["expected"] {
+                    grads = eo
+                } else if requireExpected {
                     throw fail("\(at).gradients", "needs objects \"cotangents\" and \"expected\"")
                 }
                 cot = co
-                grads = eo
             }
             let string = { (k: String) -> String in if case .string(let s)? = c[k] { s } else { "" } }
             return GoldenCase(

@@ -36,9 +36,29 @@ public protocol SpecEvaluator: Sendable {
     /// Specs return an empty dictionary. Callers go through `checkedGradients`, so an
     /// implementation may take every cotangent to have the shape of a numeric output it produces.
     func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>]
+    /// The Spec's presets, read from the tables `evaluate` resolves `preset` with (`rlref describe`).
+    var presets: [PresetDescription] { get }
+}
+
+/// A named preset as `rlref describe` lists it.
+public struct PresetDescription: Sendable {
+    /// The value of the `preset` input key.
+    public var name: String
+    /// The framework, version and files it reproduces.
+    public var reproduces: String
+    /// Every field the preset sets, as the configuration value prints itself.
+    public var settings: String
+
+    public init(name: String, reproduces: String, settings: String) {
+        self.name = name
+        self.reproduces = reproduces
+        self.settings = settings
+    }
 }
 
 extension SpecEvaluator {
+    public var presets: [PresetDescription] { [] }
+
     public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
         [:]
     }

@@ -28,6 +28,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip cases absent from OTHER instead of failing them (at least one must be present).")
     var allowMissing = false
 
+    @Flag(name: .long, help: "Compare only the outputs OTHER provides (at least one per case), e.g. a framework function that returns the loss but not the diagnostics.")
+    var onlyProvidedOutputs = false
+
     func run() throws {
         guard let p = Precision(rawValue: precision) else {
             throw CLIError("--precision: unknown value \(precision.sanitizedForMessage()); allowed: float64, float32")
@@ -48,7 +51,7 @@ struct CompareCommand: ParsableCommand {
             let skipped = golden.cases.count - cases.count
             if skipped > 0 { print("skipping \(skipped) case(s) absent from \(other.sanitizedForMessage())") }
         }
-        let verdicts = ExternalResults.compare(cases, results: results, precision: p)
+        let verdicts = ExternalResults.compare(cases, results: results, precision: p, onlyProvidedOutputs: onlyProvidedOutputs)
         let rows = verdicts.map { [$0.caseID.sanitizedForMessage(quoted: false), $0.outputs, $0.gradients, $0.passed ? "pass" : "FAIL"] }
         print(renderTable(header: ["case", "outputs (worst abs err)", "gradients", "status"], rows: rows))
         let failures = verdicts.filter { !$0.passed }

@@ -12,7 +12,8 @@ struct RLRefCommand: ParsableCommand {
             Check this library against them with `rlref golden verify`; check your own implementation \
             with `rlref eval` and `rlref compare`.
             """,
-        subcommands: [GoldenCommand.self, EvalCommand.self, CompareCommand.self, ModelCommand.self, BenchCommand.self])
+        subcommands: [GoldenCommand.self, EvalCommand.self, CompareCommand.self, DescribeCommand.self, ModelCommand.self,
+                      BenchCommand.self])
 
     /// Runs the command line. A failure's message is made one printable line
     /// (`sanitizedForMessage`) before it is printed: ArgumentParser echoes unknown options and

@@ -73,3 +73,28 @@ struct SpecConsistencyTests {
         #expect(tests.contains("Golden.cases(\"\(spec)\")"), "the tests of \(spec) do not run its golden cases")
     }
 }
+
+extension SpecConsistencyTests {
+    /// `rlref describe` lists presets from the evaluators' tables: every preset a golden case uses is
+    /// there, and every framework preset names the version it reproduces (a digit in its provenance)
+    /// and is mentioned in its Spec.
+    @Test("presets: every golden preset is listed by its evaluator, with a version, and named in the Spec")
+    func presetsNameVersions() throws {
+        for evaluator in Catalog.evaluators {
+            let listed = Dictionary(uniqueKeysWithValues: evaluator.presets.map { ($0.name, $0) })
+            var used = Set<String>()
+            for c in try Golden.library.cases(spec: evaluator.spec) where c.expectedError == nil {
+                if case .string(let name)? = c.inputs.object["preset"] { used.insert(name) }
+            }
+            let specText = Self.read("Specs/\(evaluator.spec).md") ?? ""
+            for name in used {
+                #expect(listed[name] != nil, "\(evaluator.spec): golden preset \(name) missing from the evaluator's presets")
+            }
+            for (name, p) in listed where name != "paper" {
+                let hasVersion = p.reproduces.contains { $0.isNumber }
+                #expect(hasVersion, "\(evaluator.spec) preset \(name): no version in \"\(p.reproduces)\"")
+                #expect(specText.contains("`\(name)`"), "\(evaluator.spec): preset \(name) not named in the Spec")
+            }
+        }
+    }
+}

@@ -148,6 +148,24 @@ extension GRPOTests {
         #expect(try grpoClippedLossBackward(batch, configuration: withKL).elements.allSatisfy { $0.isFinite && $0 != 0 })
     }
 
+    @Test("GRPO-5: on-policy the bias-corrected KL has plain k3's value; its gradient gains β·w·k3 per token")
+    func biasCorrectedKLOnPolicy() throws {
+        let logProbs = try Tensor<Double>(shape: [2, 3], elements: [-0.5, -1.2, -0.3, -2.0, -0.9, -0.4])
+        let ref = try Tensor<Double>(shape: [2, 3], elements: [-0.7, -1.0, -0.3, -1.5, -1.4, -0.6])
+        let mask = try Tensor<Double>(shape: [2, 3], elements: [1, 1, 0, 1, 1, 1])
+        let batch = try GRPOTokenBatch(logProbs: logProbs, advantages: Tensor([0.4, -0.2]), refLogProbs: ref, mask: mask)
+        let plain = GRPOLossConfiguration(klCoef: 0.05, aggregation: .tokenMean)
+        var corrected = plain
+        corrected.klBiasCorrection = true
+        #expect(abs(try grpoClippedLoss(batch, configuration: corrected).loss - grpoClippedLoss(batch, configuration: plain).loss) <= 1e-16)
+        let difference = try grpoClippedLossBackward(batch, configuration: corrected) - grpoClippedLossBackward(batch, configuration: plain)
+        for i in difference.elements.indices {
+            let logr = ref.elements[i] - logProbs.elements[i]
+            let expected = mask.elements[i] * 0.05 * (Double.expm1(logr) - logr) / 5
+            #expect(abs(difference.elements[i] - expected) <= 1e-15)
+        }
+    }
+
     @Test("GRPO-2 without reference log-probs but β > 0 is a missing input")
     func klNeedsReference() throws {
         let batch = try GRPOTokenBatch(logProbs: Tensor(shape: [1, 1], elements: [-1]), advantages: Tensor([1]))

@@ -68,6 +68,44 @@ extension PPOPolicyLossTests {
         }
     }
 
+    @Test("empty rows: counted in B by default, excluded with empty_rows exclude; ε_row replaces max(n, 1)")
+    func emptyRowDenominators() throws {
+        let mask = try Tensor<Double>(shape: [3, 2], elements: [1, 1, 0, 0, 1, 0])
+        let loss = try Tensor<Double>(shape: [3, 2], elements: [2, 4, 9, 9, 6, 9])
+        #expect(LossAggregation.sequenceMeanOfTokenMeans.aggregate(loss, mask: mask) == 3)
+        #expect(LossAggregation(.sequenceMeanOfTokenMeans, emptyRows: .exclude).aggregate(loss, mask: mask) == 4.5)
+        #expect(LossAggregation(.sequenceMeanOfTokenSums, emptyRows: .exclude).aggregate(loss, mask: mask) == 6)
+        #expect(LossAggregation(.constantNormalizer(2), emptyRows: .exclude).aggregate(loss, mask: mask) == 3)
+        let framework = LossAggregation.sequenceMeanOfTokenMeans.withFrameworkDenominators
+        #expect(abs(framework.aggregate(loss, mask: mask) - (6 / (2 + 1e-8) + 6 / (1 + 1e-8)) / 2) <= 1e-15)
+        #expect(framework.aggregate(loss, mask: Tensor(shape: [3, 2])) == 0)
+        #expect(LossAggregation.tokenMean.withFrameworkDenominators.aggregate(loss, mask: mask) == 4)
+        #expect(throws: InputError.outOfRange(argument: "row_count_epsilon", value: 0, range: "(0, inf)")) {
+            try LossAggregation(.sequenceMeanOfTokenMeans, rowCountEpsilon: 0).validate()
+        }
+    }
+
+    @Test("verl's keys as written (loss_agg_mode, clip_ratio, clip_ratio_c) give the Spec's keys' results")
+    func verlVocabulary() throws {
+        func inputs(_ extra: [(String, JSONValue)]) throws -> GoldenInputs {
+            let base = #"{"log_probs": [[-1.0, -0.5, -2.0], [-0.3, -0.9, -1.1]], "old_log_probs": [[-1.2, -0.4, -2.5], [-0.3, -1.3, -1.0]], "advantages": [0.7, -1.2], "mask": [[1, 1, 0], [0, 0, 0]]}"#
+            guard case .object(var o) = try JSONValue(parsing: base) else { throw InputError.missingInput(argument: "base") }
+            for (k, v) in extra { o[k] = v }
+            return GoldenInputs(o)
+        }
+        let e = PPOPolicyLossEvaluator()
+        let verl = try inputs([("loss_agg_mode", .string("seq-mean-token-sum-norm")), ("loss_scale_factor", .number(3)),
+                               ("clip_ratio", .number(0.1)), ("clip_ratio_c", .number(2.5)), ("empty_rows", .string("exclude"))])
+        let spec = try inputs([("aggregation", .string("constant_normalizer")), ("normalizer", .number(3)),
+                               ("clip_epsilon", .number(0.1)), ("dual_clip", .number(2.5)), ("empty_rows", .string("exclude"))])
+        guard case .numbers(let a)? = try e.evaluate(verl, as: Double.self)["loss"],
+              case .numbers(let b)? = try e.evaluate(spec, as: Double.self)["loss"] else { Issue.record("no loss"); return }
+        #expect(a.elements == b.elements)
+        #expect(throws: InputError.self) {
+            _ = try e.evaluate(try inputs([("loss_agg_mode", .string("token-mean")), ("aggregation", .string("token_mean"))]), as: Double.self)
+        }
+    }
+
     @Test("masked positions are never read: changing their (finite) values changes nothing")
     func maskedPositionsAreIgnored() throws {
         let batch = try Self.randomBatch(seed: 13, spread: 1)

@@ -94,4 +94,38 @@ struct GoldenFormatTests {
         #expect(failed.first?.caseID == target.id)
         #expect(failed.first?.failure?.contains("outputs.advantages[0][0]") == true)
     }
+
+    @Test("an inputs-only file with cotangents is evaluated with gradients; compare can skip outputs OTHER leaves out")
+    func inputsOnlyWithCotangents() throws {
+        let json = try JSONValue(parsing: #"""
+            {"spec": "GAE", "cases": [{"id": "a", "inputs": {"rewards": [[1.0, 0.5]], "values": [[0.1, 0.2]], "gamma": 0.5, "lambda": 0.5},
+             "gradients": {"cotangents": {"advantages": [[1.0, 0.0]]}}}]}
+            """#)
+        #expect(throws: GoldenFormatError.self) { _ = try GoldenFile(json: json, path: "f.json") }
+        let file = try GoldenFile(json: json, path: "f.json", requireExpected: false)
+        let evaluator = try #require(Catalog.evaluator(for: "GAE"))
+        let (results, unexpected) = try ExternalResults.evaluate(file.cases, with: evaluator)
+        #expect(unexpected == 0)
+        guard case .object(let entry)? = results["a"], case .object(let g)? = entry["gradients"],
+              case .array(let rows)? = g["rewards"], case .array(let row)? = rows.first else {
+            Issue.record("no gradients in \(results)")
+            return
+        }
+        #expect(row.map(\.numberValue) == [1, 0.25])   // ∂A_0/∂r = [1, γλ]
+
+        // A golden case expects advantages and returns; results with advantages only pass with the flag.
+        let golden = try #require(Golden.library.files(spec: "GAE").first { $0.path.hasSuffix("recursion.json") })
+        let target = try #require(golden.cases.first { $0.expectedError == nil && $0.expected["returns"] != nil })
+        let (full, _) = try ExternalResults.evaluate([target], with: evaluator)
+        guard case .object(var e)? = full[target.id], case .object(var outputs)? = e["outputs"] else {
+            Issue.record("unexpected result shape")
+            return
+        }
+        outputs["returns"] = nil
+        e["outputs"] = .object(outputs)
+        var partial = JSONObject()
+        partial[target.id] = .object(e)
+        #expect(!ExternalResults.compare([target], results: partial, precision: .float64)[0].passed)
+        #expect(ExternalResults.compare([target], results: partial, precision: .float64, onlyProvidedOutputs: true)[0].passed)
+    }
 }

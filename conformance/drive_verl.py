@@ -1,0 +1,137 @@
+"""verl's own functions on the golden cases of the `verl` presets (verl 0.9.1, see requirements)."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import torch
+
+import frameworks
+from driving import Driver, Skip, drive, mask_of, per_token, require_only, scalar_gradient, t, token_level_gae_inputs
+
+frameworks.install()
+from verl.trainer.ppo import core_algos  # noqa: E402
+from verl.utils import torch_functional as verl_F  # noqa: E402
+
+AGG = {"token_mean": "token-mean", "seq_mean_token_mean": "seq-mean-token-mean",
+       "seq_mean_token_sum": "seq-mean-token-sum", "constant_normalizer": "seq-mean-token-sum-norm"}
+
+
+class ActorConfig(dict):
+    """The attributes `compute_policy_loss_vanilla` reads from verl's ActorConfig."""
+    __getattr__ = dict.__getitem__
+
+
+def gae(inputs, cot):
+    rewards, values, mask, gamma, lam = token_level_gae_inputs(inputs, "verl")
+    adv, ret = core_algos.compute_gae_advantage_return(rewards, values, mask, gamma, lam)
+    # verl keeps carried values at masked positions; the Spec outputs 0 there (documented difference)
+    return {"whitened_advantages": adv * mask, "returns": ret * mask}, None
+
+
+def whiten(inputs, cot):
+    require_only(inputs, {"preset", "form", "x", "mask"}, "masked_whiten has no such option")
+    x = t(inputs["x"])
+    mask = mask_of(inputs, x.shape)
+    # masked_whiten leaves values at masked entries; the Spec outputs 0 there
+    return {"whitened": verl_F.masked_whiten(x, mask) * mask}, None
+
+
+VERL_KEYS = {"clip_ratio": "clip_epsilon", "clip_ratio_low": "clip_epsilon_low", "clip_ratio_high": "clip_epsilon_high",
+             "loss_scale_factor": "normalizer"}
+
+
+def policy_loss(inputs, cot, kl=False):
+    # verl's own spellings are passed through as written
+    inputs = dict(inputs)
+    if "loss_agg_mode" in inputs:
+        inputs["aggregation"] = {v: k for k, v in AGG.items()}[inputs.pop("loss_agg_mode")]
+    if inputs.pop("clip_ratio_c", 3.0) != 3.0:
+        raise Skip("clip_ratio_c other than 3.0: driven with verl's default only")
+    for verl_key, key in VERL_KEYS.items():
+        if verl_key in inputs:
+            inputs[key] = inputs.pop(verl_key)
+    allowed = {"preset", "form", "log_probs", "old_log_probs", "advantages", "mask", "clip_epsilon", "clip_epsilon_low",
+               "clip_epsilon_high", "aggregation", "normalizer", "empty_rows", "row_count_epsilon"}
+    if kl:
+        allowed |= {"ref_log_probs", "kl_coef", "kl_estimator"}
+    require_only(inputs, allowed, "compute_policy_loss_vanilla always applies dual clip 3 and clamp 20")
+    if inputs.get("empty_rows", "exclude") != "exclude" or inputs.get("row_count_epsilon", 1e-8) != 1e-8:
+        raise Skip("agg_loss has only its own denominators (empty rows excluded, counts + 1e-8)")
+    lp = t(inputs["log_probs"], grad=True)
+    old = t(inputs["old_log_probs"]) if "old_log_probs" in inputs else lp.detach()
+    mask = mask_of(inputs, lp.shape)
+    adv = per_token(t(inputs["advantages"]), lp.shape)
+    eps = inputs.get("clip_epsilon", 0.2)
+    mode = AGG[inputs.get("aggregation", "token_mean")]
+    info = {"loss_scale_factor": inputs["normalizer"]} if mode == "seq-mean-token-sum-norm" else {}
+    config = ActorConfig(clip_ratio=eps, clip_ratio_low=inputs.get("clip_epsilon_low", eps),
+                         clip_ratio_high=inputs.get("clip_epsilon_high", eps), clip_ratio_c=3.0, global_batch_info=info)
+    loss, _ = core_algos.compute_policy_loss_vanilla(old, lp, adv, mask, loss_agg_mode=mode, config=config)
+    if kl and inputs.get("kl_coef", 0) > 0:
+        name = {"k1": "k1", "k2": "k2", "k3": "low_var_kl", "k1_plus": "k1+", "k3_plus": "k3+"}[inputs.get("kl_estimator", "k3")]
+        kld = core_algos.kl_penalty(lp, t(inputs["ref_log_probs"]), name)
+        loss = loss + inputs["kl_coef"] * core_algos.agg_loss(kld, mask, mode, **info)
+    return {"loss": loss}, {"log_probs": scalar_gradient(loss, lp, cot)}
+
+
+KL_NAMES = {"k1": "k1", "k2": "k2", "k3": "low_var_kl", "k1_plus": "k1+", "k3_plus": "k3+"}
+
+
+def kl(inputs, cot):
+    require_only(inputs, {"preset", "form", "log_probs", "ref_log_probs", "mask", "estimator", "kl_coef",
+                          "aggregation"}, "kl_penalty has its own clamps (k3 only)")
+    lp = t(inputs["log_probs"], grad=True)
+    mask = mask_of(inputs, lp.shape)
+    per_token = core_algos.kl_penalty(lp, t(inputs["ref_log_probs"]), KL_NAMES[inputs.get("estimator", "k3")]) * mask
+    outputs = {"kl": per_token}
+    if inputs.get("form", "per_token") == "loss":
+        mode = AGG[inputs.get("aggregation", "token_mean")]
+        outputs["loss"] = inputs.get("kl_coef", 0.001) * core_algos.agg_loss(per_token, mask, mode)
+    if not cot:
+        return outputs, None
+    total = sum((outputs[k] * t(c)).sum() for k, c in cot.items())
+    (g,) = torch.autograd.grad(total, lp)
+    return outputs, {"log_probs": g}
+
+
+def value_loss(inputs, cot):
+    require_only(inputs, {"preset", "values", "old_values", "returns", "mask", "value_clip"},
+                 "compute_value_loss has no such option")
+    if "value_clip" in inputs and inputs["value_clip"] is None:
+        raise Skip("compute_value_loss always clips")
+    v = t(inputs["values"], grad=True)
+    mask = mask_of(inputs, v.shape)
+    loss, _ = core_algos.compute_value_loss(v, t(inputs["returns"]), t(inputs["old_values"]), mask,
+                                            inputs.get("value_clip", 0.5))
+    return {"loss": loss}, {"values": scalar_gradient(loss, v, cot)}
+
+
+def grpo_advantages(inputs, cot):
+    require_only(inputs, {"preset", "form", "scores", "group_size", "group_ids"},
+                 "compute_grpo_outcome_advantage has no such option")
+    scores = t(inputs["scores"])
+    n = len(scores)
+    if "group_ids" in inputs:
+        index = np.array(inputs["group_ids"])
+    else:
+        size = inputs.get("group_size", n)
+        index = np.arange(n) // size
+    adv, _ = core_algos.compute_grpo_outcome_advantage(scores.unsqueeze(1), torch.ones(n, 1, dtype=torch.float64),
+                                                       index, epsilon=1e-6, norm_adv_by_std_in_grpo=True)
+    return {"advantages": adv[:, 0]}, None
+
+
+DRIVERS = [
+    Driver("GAE", ("verl",), gae, "verl.trainer.ppo.core_algos.compute_gae_advantage_return", forms=("gae",)),
+    Driver("GAE", ("verl",), whiten, "verl.utils.torch_functional.masked_whiten", forms=("whiten",)),
+    Driver("PPOPolicyLoss", ("verl",), policy_loss, "verl.trainer.ppo.core_algos.compute_policy_loss_vanilla (+ agg_loss)"),
+    Driver("GRPO", ("verl",), lambda i, c: policy_loss(i, c, kl=True),
+           "compute_policy_loss_vanilla + kl_penalty + agg_loss", forms=("clipped",)),
+    Driver("GRPO", ("verl",), grpo_advantages, "compute_grpo_outcome_advantage", forms=("advantages",)),
+    Driver("KLPenalty", ("verl",), kl, "verl.trainer.ppo.core_algos.kl_penalty (+ agg_loss)", forms=("per_token", "loss")),
+    Driver("ValueLoss", ("verl",), value_loss, "verl.trainer.ppo.core_algos.compute_value_loss"),
+]
+
+if __name__ == "__main__":
+    drive("verl", frameworks.version("verl"), DRIVERS, sys.argv[1])
