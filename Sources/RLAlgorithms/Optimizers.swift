@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 // Adam / AdamW steps, the linear warm-up schedule and gradient clipping as pure functions
@@ -65,18 +66,31 @@ public struct AdamConfiguration: Sendable, Equatable {
     }
 }
 
-/// Linear warm-up to a peak learning rate, then constant (Specs/Optimizers.md Optimizers-4).
+/// What follows the warm-up (Specs/Optimizers.md Optimizers-4, Optimizers-7).
+public enum LearningRateDecay: Sendable, Equatable {
+    /// The peak from the end of the warm-up on.
+    case constant
+    /// Half a cosine (`cycles` 0.5) from the peak at the end of the warm-up to 0 at update `totalSteps`
+    /// (transformers' `get_cosine_schedule_with_warmup`), never below 0.
+    case cosine(totalSteps: Int, cycles: Double = 0.5)
+}
+
+/// Linear warm-up to a peak learning rate, then constant or cosine (Specs/Optimizers.md Optimizers-4,
+/// Optimizers-7).
 public struct WarmupSchedule: Sendable, Equatable {
     /// η_peak ≥ 0 (seed 004: 1e-5).
     public var peakLearningRate: Double
     /// W ≥ 0 updates of warm-up (seed 004: 20); 0 gives the peak from the first update.
     public var warmupSteps: Int
     public var mode: WarmupMode
+    public var decay: LearningRateDecay
 
-    public init(peakLearningRate: Double = 1e-5, warmupSteps: Int = 20, mode: WarmupMode = .zeroStart) {
+    public init(peakLearningRate: Double = 1e-5, warmupSteps: Int = 20, mode: WarmupMode = .zeroStart,
+                decay: LearningRateDecay = .constant) {
         self.peakLearningRate = peakLearningRate
         self.warmupSteps = warmupSteps
         self.mode = mode
+        self.decay = decay
     }
 
     /// Throws `nonFinite` for a NaN or infinite peak, `outOfRange` for W < 0 or a negative peak.
@@ -88,19 +102,27 @@ public struct WarmupSchedule: Sendable, Equatable {
         guard peakLearningRate >= 0 else {
             throw InputError.outOfRange(argument: "lr", value: peakLearningRate, range: "[0, inf)")
         }
+        if case .cosine(let total, let cycles) = decay {
+            guard total >= 1 else { throw InputError.outOfRange(argument: "total_steps", value: Double(total), range: "[1, inf)") }
+            guard cycles.isFinite else { throw InputError.nonFinite(argument: "num_cycles", index: []) }
+            guard cycles >= 0 else { throw InputError.outOfRange(argument: "num_cycles", value: cycles, range: "[0, inf)") }
+        }
     }
 
     /// The learning rate of the update with 1-based index `step`.
     ///
-    /// Implements Specs/Optimizers.md Optimizers-4: η_peak·min(1, (t − 1)/W) (`.zeroStart`) or
-    /// η_peak·min(1, t/W) (`.peakAtWarmupEnd`); η_peak when W = 0.
+    /// Implements Specs/Optimizers.md Optimizers-4: η_peak·min(1, k/W) with k = t − 1 (`.zeroStart`) or
+    /// k = t (`.peakAtWarmupEnd`); η_peak when W = 0; and Optimizers-7 after the warm-up (k ≥ W) with a
+    /// cosine decay: η_peak·max(0, ½(1 + cos(2π·c·(k − W)/max(1, N − W)))).
     /// - Throws: the errors of `validate()`, then `outOfRange` for `step` < 1.
     public func learningRate(atStep step: Int) throws -> Double {
         try validate()
         guard step >= 1 else { throw InputError.outOfRange(argument: "steps", value: Double(step), range: "[1, inf)") }
-        guard warmupSteps > 0 else { return peakLearningRate }
         let k = mode == .zeroStart ? step - 1 : step
-        return peakLearningRate * min(1, Double(k) / Double(warmupSteps))
+        if warmupSteps > 0 && k < warmupSteps { return peakLearningRate * Double(k) / Double(warmupSteps) }
+        guard case .cosine(let total, let cycles) = decay else { return peakLearningRate }
+        let progress = Double(k - warmupSteps) / Double(max(1, total - warmupSteps))
+        return peakLearningRate * max(0, 0.5 * (1 + Foundation.cos(Double.pi * cycles * 2 * progress)))
     }
 }
 

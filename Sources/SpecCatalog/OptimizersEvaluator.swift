@@ -47,6 +47,13 @@ public struct OptimizersEvaluator: SpecEvaluator {
         case .warmupLR:
             guard let steps = try inputs.integers("steps") else { throw InputError.missingInput(argument: "steps") }
             if let w = try inputs.integer("warmup_steps") { c.warmup.warmupSteps = w }
+            switch try inputs.string("decay") ?? "constant" {
+            case "constant": c.warmup.decay = .constant
+            case "cosine":
+                guard let total = try inputs.integer("total_steps") else { throw InputError.missingInput(argument: "total_steps") }
+                c.warmup.decay = .cosine(totalSteps: total, cycles: try inputs.number("num_cycles") ?? 0.5)
+            case let other: throw InputError.invalidArgument(argument: "decay", reason: "unknown decay \"\(other)\"; allowed: \"constant\", \"cosine\"")
+            }
             let lrs = try steps.map { try c.warmup.learningRate(atStep: $0) }
             return ["lrs": OutputValue(Tensor(lrs.map { T($0) }))]
         case .clipGradNorm:

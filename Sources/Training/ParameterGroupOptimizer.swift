@@ -11,11 +11,11 @@ public struct ParameterGroup: Sendable, Equatable {
     public var schedule: WarmupSchedule
     public var weightDecay: Double
 
-    public init(name: String, learningRate: Double, warmupSteps: Int = 0, weightDecay: Double,
-                contains: @escaping @Sendable (String) -> Bool) {
+    public init(name: String, learningRate: Double, warmupSteps: Int = 0, decay: LearningRateDecay = .constant,
+                weightDecay: Double, contains: @escaping @Sendable (String) -> Bool) {
         self.name = name
         self.contains = contains
-        self.schedule = WarmupSchedule(peakLearningRate: learningRate, warmupSteps: warmupSteps)
+        self.schedule = WarmupSchedule(peakLearningRate: learningRate, warmupSteps: warmupSteps, decay: decay)
         self.weightDecay = weightDecay
     }
 
