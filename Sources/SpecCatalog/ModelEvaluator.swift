@@ -38,6 +38,7 @@ public struct ModelEvaluator: SpecEvaluator {
         case "llama_decoder_layer": return try form.decoderLayer()
         case "value_head": return try form.valueHead()
         case "llava": return try form.wholeModel()
+        case "image_preprocessing": return try form.imagePreprocessing()
         default:
             throw InputError.invalidArgument(argument: "layer", reason: "unknown layer \"\(layer)\"")
         }

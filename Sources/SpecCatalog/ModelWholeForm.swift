@@ -47,6 +47,18 @@ extension LayerForm {
         return result
     }
 
+    /// Model-17: `image` [H, W, C] 8-bit values (C 1, 3 or 4), `size` → `pixel_values` [3, size, size].
+    func imagePreprocessing() throws -> LayerResult<T> {
+        let image: Tensor<Double> = try inputs.tensor("image")
+        guard image.rank == 3 else { throw InputError.shapeMismatch(argument: "image", expected: [-1, -1, -1], actual: image.shape) }
+        guard image.elements.allSatisfy({ $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }) else {
+            throw InputError.outOfRange(argument: "image", value: image.elements.first { !($0 >= 0 && $0 <= 255 && $0 == $0.rounded()) } ?? .nan,
+                                        range: "integers in [0, 255]")
+        }
+        let png = try PNGImage(width: image.shape[1], height: image.shape[0], channels: image.shape[2], pixels: image.elements.map { UInt8($0) })
+        return LayerResult(outputs: ["pixel_values": try ImagePreprocessing.pixelValues(png, size: try positiveInteger("size"), as: T.self)])
+    }
+
     func shapeOf(_ key: String, rank: Int) throws -> [Int] {
         let t: Tensor<Double> = try inputs.tensor(key)
         guard t.rank == rank else { throw InputError.shapeMismatch(argument: key, expected: Array(repeating: -1, count: rank), actual: t.shape) }

@@ -115,6 +115,22 @@ struct ModelTests {
         #expect { try model.forward(batch, context: &context) } throws: { ($0 as? InputError)?.kind == kind }
     }
 
+    @Test("PNG files read with libpng give the same pixel values as the image in memory; the wrong size is a typed error")
+    func pngPixelValues() throws {
+        var g = SeededGenerator(seed: 8)
+        let image = try PNGImage(width: 8, height: 8, channels: 3, pixels: (0..<192).map { _ in UInt8(g.nextInt(below: 256)) })
+        let path = NSTemporaryDirectory() + "rlref-image-\(UUID().uuidString).png"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try image.write(to: path)
+        let fromFile: Tensor<Double> = try ImagePreprocessing.pixelValues(contentsOf: [path, path], size: 8)
+        let inMemory: Tensor<Double> = try ImagePreprocessing.pixelValues(image, size: 8)
+        #expect(fromFile.shape == [2, 3, 8, 8])
+        #expect(Array(fromFile.elements.prefix(192)) == inMemory.elements)
+        #expect { let _: Tensor<Double> = try ImagePreprocessing.pixelValues(contentsOf: [path], size: 16) } throws: {
+            ($0 as? InputError)?.kind == "shape_mismatch"
+        }
+    }
+
     @Test("gradients of a frozen model are not allocated; trainable selections by name")
     func trainableSelection() throws {
         var model = try Self.microModel()
