@@ -10,6 +10,8 @@ public struct Tensor<T: Scalar>: Equatable, Sendable {
     public var elements: [T]
 
     /// A tensor of `shape` with every element `value`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public init(shape: [Int], repeating value: T = 0) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
         self.shape = shape
@@ -18,6 +20,8 @@ public struct Tensor<T: Scalar>: Equatable, Sendable {
 
     /// A tensor of `shape` holding `elements` in row-major order.
     /// - Throws: `InputError.shapeMismatch` when the count does not match the shape.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public init(shape: [Int], elements: [T], argument: String = "tensor") throws {
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == elements.count else {
             throw InputError.shapeMismatch(argument: argument, expected: shape, actual: [elements.count])
@@ -113,6 +117,8 @@ public struct Tensor<T: Scalar>: Equatable, Sendable {
     }
 
     /// The same elements viewed with another shape of equal element count.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func reshaped(_ newShape: [Int]) -> Tensor {
         precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
         var t = self
@@ -121,6 +127,8 @@ public struct Tensor<T: Scalar>: Equatable, Sendable {
     }
 
     /// The tensor with every element converted to another scalar type (rounding to nearest).
+    @_specialize(where T == Float, U == Double)
+    @_specialize(where T == Double, U == Float)
     public func converted<U: Scalar>(to: U.Type = U.self) -> Tensor<U> {
         var out = Tensor<U>(shape: shape)
         for i in elements.indices { out.elements[i] = U(elements[i]) }

@@ -39,6 +39,8 @@ extension Tensor {
 extension Tensor {
     /// Matrix product of two rank-2 tensors through BLAS gemm: self [m,k] · other [k,n] → [m,n],
     /// with optional transposes of either operand.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         precondition(rank == 2 && other.rank == 2, "matmul needs rank-2 tensors, got \(shape) and \(other.shape)")
         let (m, k) = transposeSelf ? (shape[1], shape[0]) : (shape[0], shape[1])

@@ -26,6 +26,7 @@ public struct Parameter<T: Scalar>: Sendable {
     }
 
     /// Sets the gradient to zero (kept allocated).
+    @_specialize(where T == Float)
     public mutating func zeroGradient() {
         for i in gradient.elements.indices { gradient.elements[i] = 0 }
     }
