@@ -87,11 +87,10 @@ struct BenchCommand: ParsableCommand {
     static func trainingRate(_ c: BenchConfiguration, seconds: Double) throws -> Double {
         var g = SeededGenerator(seed: 1)
         var model = try VisionLanguageModel<Float>(configuration: c.model, using: &g)
-        model.setTrainable { $0.hasPrefix("language_model.") }
+        model.setTrainable { c.withImages || $0.hasPrefix("language_model.") }
         var optimizer = ParameterGroupOptimizer<Float>(
             adam: AdamConfiguration(algorithm: .adamw), groups: [ParameterGroup(name: "all", learningRate: 1e-4, weightDecay: 0.01) { _ in true }])
-        let tokens = (0..<c.batch).map { _ in (0..<c.context).map { _ in 3 + g.nextInt(below: c.model.text.vocabularySize - 3) } }
-        let batch = ModelBatch<Float>(tokens: tokens)
+        let batch = c.batch(length: c.context, rows: c.batch, using: &g)
         var context = ForwardContext.evaluation
         let steps = try rate(seconds: seconds) {
             _ = try supervisedStep(&model, optimizer: &optimizer, batch: batch, context: &context)
@@ -103,7 +102,7 @@ struct BenchCommand: ParsableCommand {
     static func generationRate(_ c: BenchConfiguration, seconds: Double) throws -> Double {
         var g = SeededGenerator(seed: 2)
         let model = try VisionLanguageModel<Float>(configuration: c.model, using: &g)
-        let prompt = ModelBatch<Float>(tokens: (0..<16).map { _ in (0..<16).map { _ in 3 + g.nextInt(below: c.model.text.vocabularySize - 3) } })
+        let prompt = c.batch(length: 16 + (c.withImages ? c.model.imageTokensPerImage : 0), rows: 16, using: &g)
         var options = DecodingOptions(maxNewTokens: 48, eosTokenID: nil)
         options.sampling = .init(temperature: 1)
         let calls = try rate(seconds: seconds) {
@@ -120,12 +119,32 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
-/// A benchmark configuration: a decoder-only model (untied head, RoPE θ 10000, RMSNorm ε 1e-6; the
-/// vision tower is present but unused and frozen), a context length and a batch size.
+/// A benchmark configuration: a model (for `small` and `medium` decoder-only: untied head, RoPE θ 10000,
+/// RMSNorm ε 1e-6, the vision tower present but unused and frozen; for `vlm` the recipes' model with one
+/// image per row, whose image tokens count towards the context), a context length and a batch size.
 struct BenchConfiguration {
     var model: ModelConfiguration
     var context: Int
     var batch: Int
+    var withImages = false
+
+    /// Random rows of `length` tokens (ids ≥ 3, never the image token), each starting with one image's
+    /// tokens and carrying a random image when the configuration has images.
+    func batch(length: Int, rows: Int, using g: inout SeededGenerator) -> ModelBatch<Float> {
+        let imageTokens = withImages ? model.imageTokensPerImage : 0
+        let tokens = (0..<rows).map { _ in
+            Array(repeating: model.imageTokenID, count: imageTokens) + (imageTokens..<length).map { _ in
+                var id = 3 + g.nextInt(below: model.text.vocabularySize - 3)
+                while id == model.imageTokenID { id = 3 + g.nextInt(below: model.text.vocabularySize - 3) }
+                return id
+            }
+        }
+        guard withImages else { return ModelBatch(tokens: tokens) }
+        let v = model.vision
+        var pixels = Tensor<Float>(shape: [rows, v.channels, v.imageSize, v.imageSize])
+        for i in pixels.elements.indices { pixels.elements[i] = Float(g.nextNormal()) }
+        return ModelBatch(tokens: tokens, pixels: pixels)
+    }
 
     static func named(_ name: String) -> BenchConfiguration? {
         func decoder(vocabulary: Int, hidden: Int, layers: Int, heads: Int, intermediate: Int, context: Int) -> ModelConfiguration {
@@ -144,12 +163,13 @@ struct BenchConfiguration {
         case "vlm":
             var m = ModelConfiguration.vlm(vocabularySize: 512, imageTokenID: 4)
             m.text.maxPositions = 128
-            return BenchConfiguration(model: m, context: 128, batch: 16)
+            return BenchConfiguration(model: m, context: 128, batch: 16, withImages: true)
         default: return nil
         }
     }
 
-    /// FLOPs of one training step per token (the PyTorch peer uses the same count): forward =
+    /// FLOPs of one training step per token, decoder only (the PyTorch peer uses the same count; for `vlm`
+    /// the vision tower's and projector's work comes on top and is not counted): forward =
     /// 2·B·T·(L·(4·D² + 3·D·I) + D·V) + 4·B·L·T²·D, a step = 3·forward.
     var trainingFLOPsPerToken: Double {
         let t = model.text
