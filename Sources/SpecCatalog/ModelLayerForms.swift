@@ -312,16 +312,14 @@ struct LayerForm<T: Scalar> {
             layerNorm2: try norm("layer_norm2"),
             mlp: TwoLayerPerceptron(first: try linear("fc1", fc1.shape[0], d), second: try linear("fc2", d, fc1.shape[0]),
                                     activation: try function(default: .quickGelu)))
-        var names = Self.encoderParameterNames
-        for (_, path) in names { layer[keyPath: path].setTrainable(true) }
+        for (_, path) in Self.encoderParameterNames { layer[keyPath: path].setTrainable(true) }
         let batch = SelfAttention<T>.Batch(batch: b, length: s, keyMask: Array(repeating: true, count: b * s))
         var context = self.context
         let (y, cache) = layer.forward(x3.reshaped([b * s, d]), batch: batch, context: &context)
         var result = LayerResult(outputs: ["y": y.reshaped(x3.shape)])
         guard let dy = try cotangent("y", shape: x3.shape) else { return result }
         result.gradients["x"] = layer.backward(dy.reshaped([b * s, d]), cache: cache, batch: batch).reshaped(x3.shape).converted(to: Double.self)
-        names = Self.encoderParameterNames
-        for (name, path) in names { result.gradients[name] = Self.gradient(layer[keyPath: path]) }
+        for (name, path) in Self.encoderParameterNames { result.gradients[name] = Self.gradient(layer[keyPath: path]) }
         return result
     }
 

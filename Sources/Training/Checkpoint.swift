@@ -76,6 +76,7 @@ public enum Checkpoint {
             ("format", .string(format)), ("version", .number(Double(version))), ("step", .number(Double(state.step))),
             ("scalar", .string(T.self == Double.self ? "float64" : "float32")),
             ("optimizer_steps", .number(Double(state.optimizer.stepCount))), ("parameter_steps", .object(JSONObject(steps))),
+            ("trainable", .array(ParameterNames.all(state.model).filter { state.model[keyPath: $0.1].isTrainable }.map { .string($0.0) })),
             ("generators", .object(JSONObject(generators))), ("configuration", state.configuration),
         ])
         try AtomicFile.write(Data(JSONValue.object(trainer).serialized(indent: 1).utf8), to: path("trainer_state.json"))
@@ -117,7 +118,8 @@ public enum Checkpoint {
         }
         guard case .object(let trainer) = try ModelFolder.readJSON(path("trainer_state.json")),
               case .number(let step)? = trainer["step"], case .number(let optimizerSteps)? = trainer["optimizer_steps"],
-              case .object(let parameterSteps)? = trainer["parameter_steps"], case .object(let generatorStates)? = trainer["generators"] else {
+              case .object(let parameterSteps)? = trainer["parameter_steps"], case .object(let generatorStates)? = trainer["generators"],
+              case .array(let trainableNames)? = trainer["trainable"] else {
             throw fail("trainer_state.json is malformed")
         }
         guard trainer["scalar"] == .string(T.self == Double.self ? "float64" : "float32") else {
@@ -144,7 +146,7 @@ public enum Checkpoint {
         var restored = optimizer
         try restored.restore(states: states, stepCount: Int(optimizerSteps))
         var trainable = model
-        let names = Set(states.keys)
+        let names = Set(trainableNames.compactMap { if case .string(let n) = $0 { n } else { nil } })
         trainable.setTrainable { names.contains($0) }
         return TrainingState(model: trainable, optimizer: restored, tokenizer: tokenizer, generators: generators,
                              configuration: trainer["configuration"] ?? .null, step: Int(step))

@@ -105,6 +105,10 @@ struct CheckpointTests {
             throws: { ($0 as? InputError)?.kind == "invalid_argument" }
         // A leftover temporary folder of an interrupted save does not disturb the checkpoint beside it.
         try FileManager.default.createDirectory(atPath: dir + "/.checkpoint.tmp-999", withIntermediateDirectories: true)
-        #expect(try Checkpoint.load(good, optimizer: Self.optimizer()).step == 0)
+        let loaded = try Checkpoint.load(good, optimizer: Self.optimizer())
+        #expect(loaded.step == 0)
+        // The trainable selection survives a checkpoint taken before the first optimiser step.
+        #expect(ParameterNames.all(loaded.model).filter { loaded.model[keyPath: $0.1].isTrainable }.map(\.0)
+                == ParameterNames.all(state.model).filter { state.model[keyPath: $0.1].isTrainable }.map(\.0))
     }
 }
