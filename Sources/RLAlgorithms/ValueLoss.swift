@@ -129,6 +129,24 @@ public func valueLossBackward<T: Scalar>(
     return configuration.aggregation.weights(mask: batch.mask).zipMap(tokens.slopes) { lossGradient * $0 * $1 }
 }
 
+/// Per-token value losses e [B,T] (ValueLoss-1/-2, `ValueLossConfiguration.token`), 0 at masked positions:
+/// the per-token value loss frameworks expose before aggregating (Specs/ValueLoss.md, `per_token_loss`).
+/// - Throws: as `valueLoss`.
+public func valueLossPerToken<T: Scalar>(_ batch: ValueTokenBatch<T>, configuration: ValueLossConfiguration = .paper) throws -> Tensor<T> {
+    try valueLossTokens(batch, configuration).losses
+}
+
+/// Vector–Jacobian product of `valueLossPerToken`: given ∂L/∂e [B,T], returns ∂L/∂values = ∂L/∂e ⊙ ∂e/∂V
+/// (∂e/∂V = V − R unless the clipped error is strictly larger, then 0; 0 at masked positions).
+/// - Throws: as `valueLoss`, then `shapeMismatch` when `lossesGradient` is not [B,T].
+public func valueLossPerTokenBackward<T: Scalar>(
+    _ batch: ValueTokenBatch<T>, configuration: ValueLossConfiguration = .paper, lossesGradient: Tensor<T>
+) throws -> Tensor<T> {
+    let tokens = try valueLossTokens(batch, configuration)
+    try requireShape(lossesGradient, batch.values.shape, "per-token loss cotangent")
+    return lossesGradient.zipMap(tokens.slopes, *)
+}
+
 /// Per-token losses, slopes and clip indicators (1 = clip active), all 0 at masked positions.
 private func valueLossTokens<T: Scalar>(
     _ batch: ValueTokenBatch<T>, _ configuration: ValueLossConfiguration

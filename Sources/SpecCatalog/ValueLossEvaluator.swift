@@ -29,14 +29,18 @@ public struct ValueLossEvaluator: SpecEvaluator {
 
     public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
         let c = try configuration(inputs)
-        let r = try valueLoss(batch(inputs, as: T.self), configuration: c)
-        return ["loss": OutputValue(r.loss), "clip_fraction": OutputValue(r.clipFraction)]
+        let b = try batch(inputs, as: T.self)
+        let r = try valueLoss(b, configuration: c)
+        return ["loss": OutputValue(r.loss), "clip_fraction": OutputValue(r.clipFraction),
+                "per_token_loss": OutputValue(try valueLossPerToken(b, configuration: c))]
     }
 
-    /// ∂L/∂values for a cotangent on `loss` (the clip fraction is not differentiated).
+    /// ∂L/∂values for cotangents on `loss` and `per_token_loss` (the clip fraction is not differentiated).
     public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
         let c = try configuration(inputs)
-        return ["values": try valueLossBackward(batch(inputs, as: Double.self), configuration: c,
-                                                 lossGradient: scalarCotangent(cotangents, "loss"))]
+        let b = try batch(inputs, as: Double.self)
+        var g = try valueLossBackward(b, configuration: c, lossGradient: scalarCotangent(cotangents, "loss"))
+        if let l = cotangents["per_token_loss"] { g = g + (try valueLossPerTokenBackward(b, configuration: c, lossesGradient: l)) }
+        return ["values": g]
     }
 }
