@@ -32,7 +32,7 @@ import golden_io as gio  # noqa: E402
 SPEC = "ValueLoss"
 PROGRAM = "GoldenData/_generators/gen_ValueLoss.py"
 AGGREGATIONS = ("token_mean", "seq_mean_token_mean", "seq_mean_token_sum", "constant_normalizer")
-DEFAULTS = {"value_clip": None, "aggregation": "token_mean", "normalizer": None}
+DEFAULTS = {"value_clip": None, "aggregation": "token_mean", "normalizer": None, "zero_masked_outputs": True}
 PRESETS = {
     "paper": {},
     "trl": {"value_clip": 0.2},
@@ -111,7 +111,8 @@ def forward(v, vold, ret, m, p, textbook=False):
     l, active = per_token_spec(v, vold, ret, c)
     loss = aggregate(l, m, p["aggregation"], p["normalizer"])                 # ValueLoss-3
     frac = jnp.sum(jnp.where(m > 0, active.astype(v.dtype), 0.0)) / jnp.maximum(jnp.sum(m), 1.0)  # ValueLoss-4
-    return loss, {"clip_fraction": frac, "per_token_loss": jnp.where(m > 0, l, 0.0)}   # ValueLoss-1/-2 per token
+    keep = (m > 0) if p["zero_masked_outputs"] else jnp.ones(m.shape, dtype=bool)     # zero_masked_outputs
+    return loss, {"clip_fraction": frac, "per_token_loss": jnp.where(keep, l, 0.0)}    # ValueLoss-1/-2 per token
 
 
 def evaluate(inputs, dtype):
@@ -187,7 +188,8 @@ def per_token_case(id, equation, comment, inputs):
     v, vold, ret, m = (np.asarray(x) for x in a64)
     c = p["value_clip"]
     active = (np.clip(v, vold - c, vold + c) - ret) ** 2 > (v - ret) ** 2 if c is not None else np.zeros_like(v, bool)
-    w = weights(m, p["aggregation"], p["normalizer"]) + cot["per_token_loss"] * m       # NumPy closed form
+    keep = m if p["zero_masked_outputs"] else np.ones_like(m)
+    w = weights(m, p["aggregation"], p["normalizer"]) + cot["per_token_loss"] * keep    # NumPy closed form
     np.testing.assert_allclose(g, np.where(active, 0.0, w * (v - ret)), rtol=1e-12, atol=1e-15, err_msg=id)
     return gio.case(id, equation, comment, inputs, out, flags=["per_token"], cotangents=cot, gradients={"values": g})
 
@@ -268,6 +270,13 @@ def build_groups():
         "d per_token_loss/d values = V - R unless the clipped error is strictly larger (then 0).",
         {"values": v, "old_values": vold, "returns": ret, "mask": mk, "preset": "verl",
          "aggregation": "seq_mean_token_mean"}))
+    main.append(per_token_case(
+        "per-token-loss-unmasked", "ValueLoss-2",
+        "zero_masked_outputs false on the data of per-token-loss-cotangents: per_token_loss also at the 5 masked "
+        "tokens (as verl 0.9.1 and OpenRLHF 0.11.2 return it), with cotangents there too; loss and clip_fraction "
+        "unchanged.",
+        {"values": v, "old_values": vold, "returns": ret, "mask": mk, "preset": "verl",
+         "aggregation": "seq_mean_token_mean", "zero_masked_outputs": False}))
 
     # ------------------------------------------------------------ group: kinks
     kinks: list[dict] = []
@@ -358,6 +367,8 @@ def build_groups():
     err("mask-not-binary", "ValueLoss-3", "mask entries must be 0 or 1.", "invalid_argument", mask=[[1, -1]])
     err("unknown-aggregation", "ValueLoss-3", "Unknown aggregation name.", "invalid_argument",
         aggregation="mean")
+    err("zero-masked-outputs-not-boolean", "ValueLoss-1", "zero_masked_outputs must be true or false.",
+        "invalid_argument", zero_masked_outputs="no")
     err("unknown-preset", "ValueLoss-2", "Unknown preset name.", "invalid_argument", preset="sb3")
     err("constant-normalizer-missing", "ValueLoss-3", "constant_normalizer needs normalizer.", "missing_input",
         aggregation="constant_normalizer")
