@@ -12,6 +12,9 @@ public struct TokenLogProbsEvaluator: SpecEvaluator {
     /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
     public var presets: [PresetDescription] { PresetProvenance.describe(TokenLogProbsConfiguration.presets, PresetProvenance.ppo) }
 
+    /// The `form` values `evaluate` dispatches on (`rlref describe`).
+    public var forms: [String] { Form.allCases.map(\.rawValue) }
+
     /// The values of `form`: `log_probs` (the default) and `entropy` (no `tokens`).
     enum Form: String, CaseIterable { case logProbs = "log_probs", entropy }
 
