@@ -36,7 +36,7 @@ PROGRAM = "GoldenData/_generators/gen_PPOPolicyLoss.py"
 AGGREGATIONS = ("token_mean", "seq_mean_token_mean", "seq_mean_token_sum", "constant_normalizer")
 DEFAULTS = {"clip_epsilon": 0.2, "clip_epsilon_low": None, "clip_epsilon_high": None,
             "dual_clip": None, "log_ratio_clamp": None, "aggregation": "token_mean", "normalizer": None,
-            "empty_rows": "count", "row_count_epsilon": None}
+            "empty_rows": "count", "row_count_epsilon": None, "zero_masked_outputs": True}
 # Framework versions: trl = TRL 0.29.1 (trl/experimental/ppo), verl = 0.9.1, openRLHF = 0.11.2.
 FRAMEWORK_DENOMINATORS = {"empty_rows": "exclude", "row_count_epsilon": 1e-8}  # verl agg_loss, OpenRLHF aggregate_loss
 PRESETS = {
@@ -167,10 +167,11 @@ def forward(lp, old, adv, m, p, textbook=False):
     loss = aggregate(l, m, p["aggregation"], p["normalizer"], p["empty_rows"],
                      p["row_count_epsilon"])                                # PPOPolicyLoss-4
     f = lambda x: masked_token_mean(x.astype(lp.dtype), m)                # PPOPolicyLoss-5/-6
+    keep = (m > 0) if p["zero_masked_outputs"] else jnp.ones(m.shape, dtype=bool)   # zero_masked_outputs
     diag = {"clip_fraction_ratio": f(dg["ratio_out"]), "clip_fraction_active": f(dg["clip_active"]),
             "clip_fraction_dual": f(dg["dual_active"]), "approx_kl_k1": f(dg["k1"]),
             "approx_kl_k2": f(dg["k2"]), "approx_kl_k3": f(dg["k3"]),
-            "ratios": jnp.where(m > 0, dg["ratio"], 0.0), "per_token_loss": jnp.where(m > 0, l, 0.0)}
+            "ratios": jnp.where(keep, dg["ratio"], 0.0), "per_token_loss": jnp.where(keep, l, 0.0)}
     return loss, diag
 
 
@@ -253,6 +254,25 @@ def make_case(id, equation, comment, inputs, *, flags=(), tol=None, source=None)
         assert ok32, f"{id}: float32 re-run fails: {out32} vs {out}"
     return gio.case(id, equation, comment, inputs, out, flags=flags, cotangents={"loss": 1.0},
                     gradients={"log_probs": g}, tol=tol, source=source)
+
+
+def per_token_case(id, comment, inputs):
+    """A case with cotangents on loss, ratios and per_token_loss; its gradient is JAX's of the weighted sum."""
+    p = resolve(inputs)
+    arr = arrays(inputs, np.float64)
+    shape = np.shape(inputs["log_probs"])
+    n = int(np.prod(shape))
+    cot = {"loss": 1.0, "ratios": np.round(np.linspace(-1, 1, n).reshape(shape), 3),
+           "per_token_loss": np.round(np.linspace(0.5, -0.5, n).reshape(shape), 3)}
+
+    def weighted(x):
+        loss, d = forward(x, *arr[1:], p)
+        return loss + jnp.sum(cot["ratios"] * d["ratios"]) + jnp.sum(cot["per_token_loss"] * d["per_token_loss"])
+
+    out, _ = evaluate(inputs, np.float64)
+    g = np.asarray(jax.grad(weighted)(arr[0]), np.float64)
+    return gio.case(id, "PPOPolicyLoss-2", comment, inputs, out, flags=["diagnostics", "per_token"], cotangents=cot,
+                    gradients={"log_probs": g})
 
 
 def error_case(id, equation, comment, inputs, kind):
@@ -557,22 +577,15 @@ def build_groups():
     lp_c, old_c, adv_c = random_batch(2, 4)
     inp_c = {"log_probs": lp_c, "old_log_probs": old_c, "advantages": adv_c, "mask": lengths_mask([4, 2], 4),
              "preset": "verl"}
-    p_c = resolve(inp_c)
-    arr_c = arrays(inp_c, np.float64)
-    cot_c = {"loss": 1.0, "ratios": np.round(np.linspace(-1, 1, 8).reshape(2, 4), 3),
-             "per_token_loss": np.round(np.linspace(0.5, -0.5, 8).reshape(2, 4), 3)}
-
-    def weighted(x):
-        loss, d = forward(x, *arr_c[1:], p_c)
-        return loss + jnp.sum(cot_c["ratios"] * d["ratios"]) + jnp.sum(cot_c["per_token_loss"] * d["per_token_loss"])
-
-    out_c, _ = evaluate(inp_c, np.float64)
-    g_c = np.asarray(jax.grad(weighted)(arr_c[0]), np.float64)
-    diagnostics.append(gio.case(
-        "per-token-outputs-cotangents", "PPOPolicyLoss-2",
+    diagnostics.append(per_token_case(
+        "per-token-outputs-cotangents",
         "Per-token outputs: ratios (exp of the clamped log-ratio) and per_token_loss (0 at masked tokens), with "
-        "cotangents on both and on loss, preset verl; d ratio/d log_probs = ratio where the clamp is inactive.",
-        inp_c, out_c, flags=["diagnostics", "per_token"], cotangents=cot_c, gradients={"log_probs": g_c}))
+        "cotangents on both and on loss, preset verl; d ratio/d log_probs = ratio where the clamp is inactive.", inp_c))
+    diagnostics.append(per_token_case(
+        "per-token-outputs-unmasked",
+        "zero_masked_outputs false on the data of per-token-outputs-cotangents: ratios and per_token_loss also at the "
+        "2 masked tokens (as verl 0.9.1 and OpenRLHF 0.11.2 return them), with cotangents there too; loss and the "
+        "diagnostics unchanged.", dict(inp_c, zero_masked_outputs=False)))
 
     # ---------------------------------------------------------------- group: errors
     errors: list[dict] = []
@@ -614,6 +627,8 @@ def build_groups():
         log_ratio_clamp=0.0)
     err("unknown-aggregation", "PPOPolicyLoss-4", "aggregation must be one of the four names.",
         "invalid_argument", aggregation="token-mean")
+    err("zero-masked-outputs-not-boolean", "PPOPolicyLoss-2", "zero_masked_outputs must be true or false.",
+        "invalid_argument", zero_masked_outputs="no")
     err("unknown-preset", "PPOPolicyLoss-2", "Unknown preset name (names are case-sensitive).",
         "invalid_argument", preset="VERL")
     err("constant-normalizer-missing", "PPOPolicyLoss-4", "constant_normalizer needs normalizer.",

@@ -76,19 +76,23 @@ def resolve(inputs):
     return params
 
 
-def evaluate(inputs, cot, dtype):
-    """Values and dL/dlogits for L = <cot_lp, log_probs> + <cot_h, entropy>, in `dtype`."""
+def logits_mask_tau(inputs, dtype):
+    """logits [B,T,V] and mask [B,T] in float64, and tau_eff [B] in `dtype`."""
     logits = np.asarray(inputs["logits"], dtype=np.float64)
     b, t, _ = logits.shape
-    tokens = np.asarray(inputs["tokens"], dtype=np.int64)
     mask = np.asarray(inputs.get("mask", np.ones((b, t))), dtype=np.float64)
     prm = resolve(inputs)
     tau = np.broadcast_to(np.asarray(prm["temperature"], dtype=np.float64), (b,))
     if dtype == np.float32:
         # inputs rounded to Float first, then tau + eps computed in Float (as the Swift Float path does)
-        tau_eff = np.float32(tau.astype(np.float32)) + np.float32(prm["temperature_epsilon"])
-    else:
-        tau_eff = tau + prm["temperature_epsilon"]
+        return logits, mask, np.float32(tau.astype(np.float32)) + np.float32(prm["temperature_epsilon"])
+    return logits, mask, tau + prm["temperature_epsilon"]
+
+
+def evaluate(inputs, cot, dtype):
+    """Values and dL/dlogits for L = <cot_lp, log_probs> + <cot_h, entropy>, in `dtype`."""
+    logits, mask, tau_eff = logits_mask_tau(inputs, dtype)
+    tokens = np.asarray(inputs["tokens"], dtype=np.int64)
     x = jnp.asarray(logits.astype(dtype))
     tau_j = jnp.asarray(np.asarray(tau_eff, dtype=dtype))
     mask_j = jnp.asarray(mask.astype(dtype))
@@ -142,6 +146,20 @@ def cotangents_for(b, t):
     return {"log_probs": rng.normal(size=(b, t)).round(6), "entropy": rng.normal(size=(b, t)).round(6)}
 
 
+def finite_differences_agree(logits, scal, g):
+    """The Swift harness' central-difference check (h = 1e-6 max(1,|x|), atol 1e-6, rtol 1e-5) of the scalar
+    function `scal` at every finite logit."""
+    ok = True
+    for i in np.ndindex(logits.shape):
+        if not np.isfinite(logits[i]):
+            continue
+        step = 1e-6 * max(1.0, abs(logits[i]))
+        xp = logits.copy(); xp[i] += step; xm = logits.copy(); xm[i] -= step
+        d = (scal(xp) - scal(xm)) / (2 * step)
+        ok &= bool(abs(d - g[i]) <= 1e-6 + 1e-5 * abs(g[i]))
+    return ok
+
+
 def add(id, equation, comment, inputs, *, flags=(), cot=None, tol=None, source=None):
     flags = list(flags)
     logits = np.asarray(inputs["logits"], dtype=np.float64)
@@ -163,15 +181,7 @@ def add(id, equation, comment, inputs, *, flags=(), cot=None, tol=None, source=N
     cl, ch = np.asarray(cot["log_probs"], dtype=np.float64), np.asarray(cot["entropy"], dtype=np.float64)
     scal = lambda x: float(np.sum(cl * hand_reference(dict(inputs, logits=x), cot)[0])
                            + np.sum(ch * hand_reference(dict(inputs, logits=x), cot)[1]))
-    fd_ok = True
-    for i in np.ndindex(logits.shape):
-        if not np.isfinite(logits[i]):
-            continue
-        step = 1e-6 * max(1.0, abs(logits[i]))
-        xp = logits.copy(); xp[i] += step; xm = logits.copy(); xm[i] -= step
-        d = (scal(xp) - scal(xm)) / (2 * step)
-        fd_ok &= bool(abs(d - g[i]) <= 1e-6 + 1e-5 * abs(g[i]))
-    assert fd_ok, f"{id}: finite-difference check fails"
+    assert finite_differences_agree(logits, scal, g), f"{id}: finite-difference check fails"
     # the float32 path must pass the float32 tolerance unless the case says it cannot
     lp32, h32, g32 = evaluate(inputs, cot, np.float32)
     t32 = (tol or gio.tolerance())["float32"]
@@ -330,6 +340,97 @@ add_error("empty-vocabulary", "TokenLogProbs-2", "V = 0 (logits shape [1,1,0])."
 add_error("empty-time", "TokenLogProbs-2", "T = 0 (logits shape [1,0,?] written as [[]]; tokens [[]]).",
           {"logits": [[]], "tokens": [[]]}, "empty")
 
+# ----------------------------------------------------------------------------------------------
+# The entropy form (TokenLogProbs-5): logits only, entropy [B,T] and its masked token mean
+# ----------------------------------------------------------------------------------------------
+entropy_cases: list[dict] = []
+
+
+def entropy_forward(logits, mask, tau_eff):
+    """(entropy [B,T], entropy_mean): TokenLogProbs-3/-4 through `forward` with tokens = the argmax (never
+    banned; the entropy does not depend on them), then TokenLogProbs-5: sum(m H) / max(sum m, 1)."""
+    tokens = jnp.argmax(jnp.where(jnp.isfinite(logits), logits, -1e300), axis=-1)
+    _, h = forward(logits, tokens, mask, tau_eff)
+    return h, jnp.sum(mask * h) / jnp.maximum(jnp.sum(mask), 1.0)
+
+
+def entropy_evaluate(inputs, cot, dtype):
+    logits, mask, tau_eff = logits_mask_tau(inputs, dtype)
+    b, t, _ = logits.shape
+    mask_j, tau_j = jnp.asarray(mask.astype(dtype)), jnp.asarray(np.asarray(tau_eff, dtype=dtype))
+    (h, hm), vjp = jax.vjp(lambda l: entropy_forward(l, mask_j, tau_j), jnp.asarray(logits.astype(dtype)))
+    ch = np.asarray(cot.get("entropy", np.zeros((b, t))), dtype=dtype)
+    (g,) = vjp((jnp.asarray(ch), jnp.asarray(dtype(cot.get("entropy_mean", 0.0)))))
+    return np.asarray(h, np.float64), float(hm), np.asarray(g, np.float64)
+
+
+def add_entropy(id, equation, comment, inputs, cot, *, flags=(), source=None):
+    flags = list(flags)
+    logits = np.asarray(inputs["logits"], dtype=np.float64)
+    b, t, v = logits.shape
+    h, hm, g = entropy_evaluate(inputs, cot, np.float64)
+    assert np.all(np.isfinite(g)) and np.all(h >= 0.0), id
+    # cross-check against the NumPy closed forms: entropy_mean's cotangent is m / max(sum m, 1) on each H
+    mask = np.asarray(inputs.get("mask", np.ones((b, t))), dtype=np.float64)
+    fin = np.where(np.isfinite(logits), logits, -np.inf)
+    hand_in = dict(inputs, tokens=np.argmax(fin, axis=-1))
+    ch = np.asarray(cot.get("entropy", np.zeros((b, t)))) + cot.get("entropy_mean", 0.0) * mask / max(mask.sum(), 1.0)
+    _, h2, g2 = hand_reference(hand_in, {"log_probs": np.zeros((b, t)), "entropy": ch})
+    np.testing.assert_allclose(h, h2, rtol=1e-10, atol=1e-12, err_msg=id)
+    np.testing.assert_allclose(hm, float(np.sum(mask * h2) / max(mask.sum(), 1.0)), rtol=1e-12, atol=1e-14, err_msg=id)
+    np.testing.assert_allclose(g, g2, rtol=1e-10, atol=1e-12, err_msg=id)
+    # the harness' central-difference check on the finite logits
+    scal = lambda x: float(np.sum(ch * hand_reference(dict(hand_in, logits=x), {"log_probs": np.zeros((b, t)),
+                                                                                 "entropy": ch})[1]))
+    assert finite_differences_agree(logits, scal, g), f"{id}: finite-difference check fails"
+    h32, hm32, g32 = entropy_evaluate(inputs, cot, np.float32)
+    t32 = gio.tolerance()["float32"]
+    assert all(np.all(np.abs(a - e) <= t32["atol"] + t32["rtol"] * np.abs(e))
+               for a, e in ((h32, h), (np.float64(hm32), hm), (g32, g))), f"{id}: float32 re-run fails"
+    entropy_cases.append(gio.case(id, equation, comment, inputs, {"entropy": h, "entropy_mean": hm}, flags=flags,
+                                  cotangents=cot, gradients={"logits": g}, source=source))
+
+
+def add_entropy_error(id, equation, comment, inputs, kind):
+    entropy_cases.append(gio.case(id, equation, comment, inputs, {"error": kind}, flags=["error"]))
+
+
+lg = rng.normal(scale=1.5, size=(3, 4, 6))
+mk = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 0, 0]], dtype=np.float64)
+lg[1, 2, :] = NINF                  # an all -inf row at a masked position: ignored
+lg[0, 1, [2, 5]] = NINF             # banned entries at an unmasked position
+add_entropy("entropy-form-masked", "TokenLogProbs-5",
+            "form entropy (no tokens): row lengths 4, 2, 0, temperature 0.7, banned entries at (0,1), an all -inf "
+            "row at a masked position; entropy_mean = sum(m H) / 6. Cotangents on entropy and entropy_mean.",
+            {"form": "entropy", "logits": lg, "mask": mk, "temperature": 0.7},
+            {"entropy": rng.normal(size=(3, 4)).round(6), "entropy_mean": 0.75}, flags=["mask", "random"])
+lg = rng.normal(scale=2.0, size=(2, 3, 5))
+add_entropy("entropy-form-mean-only", "TokenLogProbs-5",
+            "form entropy without a mask (all 6 positions), per-sequence temperature [0.9, 1.2], preset trl (tau + "
+            "1e-7): the entropy bonus/metric as frameworks log it, with a cotangent on entropy_mean only.",
+            {"form": "entropy", "logits": lg, "temperature": [0.9, 1.2], "preset": "trl"}, {"entropy_mean": 1.0},
+            flags=["random", "temperature", "preset"])
+add_entropy("entropy-form-uniform-hand", "TokenLogProbs-5",
+            "Equal logits over V = 4 at two positions, the second masked: entropy (log 4, 0), entropy_mean = log 4; "
+            "the gradient vanishes at the uniform point.",
+            {"form": "entropy", "logits": np.full((1, 2, 4), -0.5), "mask": [[1, 0]]}, {"entropy_mean": 1.0},
+            flags=["hand"], source={"kind": "hand", "reference": "uniform softmax over 4: H = log 4; mean over 1 token"})
+add_entropy("entropy-form-all-masked", "TokenLogProbs-5",
+            "form entropy with every position masked: entropy all 0, entropy_mean 0 (not NaN), gradient 0.",
+            {"form": "entropy", "logits": rng.normal(size=(1, 2, 3)), "mask": [[0, 0]]}, {"entropy_mean": 1.0},
+            flags=["edge", "mask"])
+lg = rng.normal(size=(1, 2, 3))
+add_entropy_error("entropy-form-missing-logits", "TokenLogProbs-5", "form entropy still needs logits.",
+                  {"form": "entropy", "mask": [[1, 1]]}, "missing_input")
+add_entropy_error("unknown-form", "TokenLogProbs-5", "Forms are log_probs (default) and entropy.",
+                  {"form": "entropies", "logits": lg, "tokens": [[0, 1]]}, "invalid_argument")
+bad = lg.copy(); bad[0, 0, :] = NINF
+add_entropy_error("entropy-form-all-banned-row", "TokenLogProbs-3",
+                  "form entropy: every logit of an unmasked position is -inf: no distribution.",
+                  {"form": "entropy", "logits": bad}, "invalid_argument")
+add_entropy_error("entropy-form-mask-shape-mismatch", "TokenLogProbs-4", "form entropy: mask [1,3] for logits [1,2,3].",
+                  {"form": "entropy", "logits": lg, "mask": [[1, 1, 1]]}, "shape_mismatch")
+
 if __name__ == "__main__":
     path = gio.write_file(
         SPEC, "token_log_probs",
@@ -339,3 +440,11 @@ if __name__ == "__main__":
                              "NumPy closed forms and a float32 re-run."),
         cases)
     print(f"wrote {path} ({len(cases)} cases)")
+    path = gio.write_file(
+        SPEC, "entropy",
+        "The entropy form (input form = entropy, no tokens): per-position entropies and their masked token mean, "
+        "with gradients; its errors.",
+        gio.generator_source(PROGRAM, "JAX x64 forward + jax.vjp gradients, cross-checked against "
+                             "NumPy closed forms, central differences and a float32 re-run."),
+        entropy_cases)
+    print(f"wrote {path} ({len(entropy_cases)} cases)")

@@ -32,7 +32,7 @@ import golden_io as gio  # noqa: E402
 SPEC = "ValueLoss"
 PROGRAM = "GoldenData/_generators/gen_ValueLoss.py"
 AGGREGATIONS = ("token_mean", "seq_mean_token_mean", "seq_mean_token_sum", "constant_normalizer")
-DEFAULTS = {"value_clip": None, "aggregation": "token_mean", "normalizer": None}
+DEFAULTS = {"value_clip": None, "aggregation": "token_mean", "normalizer": None, "zero_masked_outputs": True}
 PRESETS = {
     "paper": {},
     "trl": {"value_clip": 0.2},
@@ -111,7 +111,8 @@ def forward(v, vold, ret, m, p, textbook=False):
     l, active = per_token_spec(v, vold, ret, c)
     loss = aggregate(l, m, p["aggregation"], p["normalizer"])                 # ValueLoss-3
     frac = jnp.sum(jnp.where(m > 0, active.astype(v.dtype), 0.0)) / jnp.maximum(jnp.sum(m), 1.0)  # ValueLoss-4
-    return loss, {"clip_fraction": frac}
+    keep = (m > 0) if p["zero_masked_outputs"] else jnp.ones(m.shape, dtype=bool)     # zero_masked_outputs
+    return loss, {"clip_fraction": frac, "per_token_loss": jnp.where(keep, l, 0.0)}    # ValueLoss-1/-2 per token
 
 
 def evaluate(inputs, dtype):
@@ -120,14 +121,16 @@ def evaluate(inputs, dtype):
         p = {k: (np.float32(x) if isinstance(x, float) else x) for k, x in p.items()}
     v, vold, ret, m = arrays(inputs, dtype)
     (loss, aux), g = jax.value_and_grad(lambda x: forward(x, vold, ret, m, p), has_aux=True)(v)
-    return {"loss": float(loss), "clip_fraction": float(aux["clip_fraction"])}, np.asarray(g, np.float64)
+    out = {"loss": float(loss)}
+    out.update({k: float(x) if np.ndim(x) == 0 else np.asarray(x, np.float64) for k, x in aux.items()})
+    return out, np.asarray(g, np.float64)
 
 
 def make_case(id, equation, comment, inputs, *, flags=(), tol=None, source=None):
     flags = list(flags)
     p = resolve(inputs)
     out, g = evaluate(inputs, np.float64)
-    assert all(np.isfinite(x) for x in out.values()) and np.all(np.isfinite(g)), id
+    assert all(np.all(np.isfinite(x)) for x in out.values()) and np.all(np.isfinite(g)), id
     v, vold, ret, m = (np.asarray(a) for a in arrays(inputs, np.float64))
     a64 = arrays(inputs, np.float64)
     loss_tb = float(forward(*a64, p, textbook=True)[0])
@@ -167,6 +170,28 @@ def make_case(id, equation, comment, inputs, *, flags=(), tol=None, source=None)
         assert ok32, f"{id}: float32 re-run fails: {out32} vs {out}"
     return gio.case(id, equation, comment, inputs, out, flags=flags, cotangents={"loss": 1.0},
                     gradients={"values": g}, tol=tol, source=source)
+
+
+def per_token_case(id, equation, comment, inputs):
+    """A case with cotangents on loss and per_token_loss; its gradient is JAX's of the weighted sum."""
+    p = resolve(inputs)
+    a64 = arrays(inputs, np.float64)
+    out, _ = evaluate(inputs, np.float64)
+    shape = np.shape(inputs["values"])
+    cot = {"loss": 1.0, "per_token_loss": np.round(np.linspace(0.5, -0.5, int(np.prod(shape))).reshape(shape), 3)}
+
+    def weighted(x):
+        loss, aux = forward(x, *a64[1:], p)
+        return loss + jnp.sum(cot["per_token_loss"] * aux["per_token_loss"])
+
+    g = np.asarray(jax.grad(weighted)(a64[0]), np.float64)
+    v, vold, ret, m = (np.asarray(x) for x in a64)
+    c = p["value_clip"]
+    active = (np.clip(v, vold - c, vold + c) - ret) ** 2 > (v - ret) ** 2 if c is not None else np.zeros_like(v, bool)
+    keep = m if p["zero_masked_outputs"] else np.ones_like(m)
+    w = weights(m, p["aggregation"], p["normalizer"]) + cot["per_token_loss"] * keep    # NumPy closed form
+    np.testing.assert_allclose(g, np.where(active, 0.0, w * (v - ret)), rtol=1e-12, atol=1e-15, err_msg=id)
+    return gio.case(id, equation, comment, inputs, out, flags=["per_token"], cotangents=cot, gradients={"values": g})
 
 
 def error_case(id, equation, comment, inputs, kind):
@@ -238,6 +263,20 @@ def build_groups():
          "returns": [[0.0, 2.0, 0.4], [-1.0, 5.0, 0.15]], "mask": [[1, 1, 1], [1, 0, 1]], "value_clip": 0.2,
          "aggregation": "seq_mean_token_sum"},
         flags=["hand", "clip", "mask"], source={"kind": "hand", "reference": "2 active of 5 valid tokens: 0.4"}))
+    main.append(per_token_case(
+        "per-token-loss-cotangents", "ValueLoss-2",
+        "Per-token output per_token_loss (1/2 error of ValueLoss-1/-2, 0 at masked tokens) with cotangents on it "
+        "and on loss, preset verl (value_clip 0.5), aggregation seq_mean_token_mean; "
+        "d per_token_loss/d values = V - R unless the clipped error is strictly larger (then 0).",
+        {"values": v, "old_values": vold, "returns": ret, "mask": mk, "preset": "verl",
+         "aggregation": "seq_mean_token_mean"}))
+    main.append(per_token_case(
+        "per-token-loss-unmasked", "ValueLoss-2",
+        "zero_masked_outputs false on the data of per-token-loss-cotangents: per_token_loss also at the 5 masked "
+        "tokens (as verl 0.9.1 and OpenRLHF 0.11.2 return it), with cotangents there too; loss and clip_fraction "
+        "unchanged.",
+        {"values": v, "old_values": vold, "returns": ret, "mask": mk, "preset": "verl",
+         "aggregation": "seq_mean_token_mean", "zero_masked_outputs": False}))
 
     # ------------------------------------------------------------ group: kinks
     kinks: list[dict] = []
@@ -328,6 +367,8 @@ def build_groups():
     err("mask-not-binary", "ValueLoss-3", "mask entries must be 0 or 1.", "invalid_argument", mask=[[1, -1]])
     err("unknown-aggregation", "ValueLoss-3", "Unknown aggregation name.", "invalid_argument",
         aggregation="mean")
+    err("zero-masked-outputs-not-boolean", "ValueLoss-1", "zero_masked_outputs must be true or false.",
+        "invalid_argument", zero_masked_outputs="no")
     err("unknown-preset", "ValueLoss-2", "Unknown preset name.", "invalid_argument", preset="sb3")
     err("constant-normalizer-missing", "ValueLoss-3", "constant_normalizer needs normalizer.", "missing_input",
         aggregation="constant_normalizer")

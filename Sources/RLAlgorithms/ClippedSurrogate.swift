@@ -118,25 +118,32 @@ extension ClippedSurrogate {
                                      clipActive: clipActive, dualClipActive: dualActive)
     }
 
-    /// Per-token losses l [B,T] of a batch, 0 at masked positions (PPOPolicyLoss-1…3, see
-    /// `token(logProb:oldLogProb:advantage:)`). Aggregate them with a `LossAggregation`.
-    public func perTokenLosses<T: Scalar>(_ batch: PolicyTokenBatch<T>) -> Tensor<T> {
-        perToken(batch) { t, _ in t.loss }
+    /// Per-token losses l [B,T] of a batch (PPOPolicyLoss-1…3, see `token(logProb:oldLogProb:advantage:)`),
+    /// 0 at masked positions unless `zeroMasked` is false (the `zero_masked_outputs` input). Aggregate them with
+    /// a `LossAggregation` (which ignores masked positions).
+    public func perTokenLosses<T: Scalar>(_ batch: PolicyTokenBatch<T>, zeroMasked: Bool = true) -> Tensor<T> {
+        perToken(batch, zeroMasked) { t, _ in t.loss }
     }
 
-    /// `value` of each real token's `ClippedSurrogateToken` (given with its flat index), 0 at masked positions.
-    private func perToken<T: Scalar>(_ batch: PolicyTokenBatch<T>, _ value: (ClippedSurrogateToken<T>, Int) -> T) -> Tensor<T> {
+    /// `value` of each token's `ClippedSurrogateToken` (given with its flat index); 0 at masked positions when
+    /// `zeroMasked`.
+    private func perToken<T: Scalar>(_ batch: PolicyTokenBatch<T>, _ zeroMasked: Bool,
+                                     _ value: (ClippedSurrogateToken<T>, Int) -> T) -> Tensor<T> {
         var out = Tensor<T>(shape: batch.logProbs.shape)
-        for i in out.elements.indices where batch.mask.elements[i] != 0 { out.elements[i] = value(token(at: i, of: batch), i) }
+        for i in out.elements.indices where !zeroMasked || batch.mask.elements[i] != 0 {
+            out.elements[i] = value(token(at: i, of: batch), i)
+        }
         return out
     }
 
-    /// `cotangent ⊙ derivative` per real token with a nonzero cotangent (a VJP of a per-token output).
-    private func perTokenBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, _ cotangent: Tensor<T>, _ name: String,
+    /// `cotangent ⊙ derivative` per token with a nonzero cotangent (a VJP of a per-token output), masked
+    /// positions skipped when `zeroMasked`.
+    private func perTokenBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, _ zeroMasked: Bool, _ cotangent: Tensor<T>,
+                                             _ name: String,
                                              _ derivative: (ClippedSurrogateToken<T>, Int) -> T) throws -> Tensor<T> {
         try requireShape(cotangent, batch.logProbs.shape, name)
         var gradient = Tensor<T>(shape: batch.logProbs.shape)
-        for i in gradient.elements.indices where batch.mask.elements[i] != 0 && cotangent.elements[i] != 0 {
+        for i in gradient.elements.indices where (!zeroMasked || batch.mask.elements[i] != 0) && cotangent.elements[i] != 0 {
             gradient.elements[i] = cotangent.elements[i] * derivative(token(at: i, of: batch), i)
         }
         return gradient
@@ -144,24 +151,28 @@ extension ClippedSurrogate {
 
     /// Vector–Jacobian product of `perTokenLosses`: given ∂L/∂l [B,T], returns ∂L/∂logProbs =
     /// ∂L/∂l ⊙ ∂l/∂log π_θ, with ∂l/∂log π_θ = −A·ρ on the unclipped branch (kinks included) and 0
-    /// where a clamp, clip or cap is active, where A = 0 and at masked positions
+    /// where a clamp, clip or cap is active, where A = 0 and (when `zeroMasked`) at masked positions
     /// (Specs/PPOPolicyLoss.md, "Gradient"). `oldLogProbs` and `advantages` are constants.
     /// - Throws: `shapeMismatch` when `lossesGradient` is not [B,T].
-    public func perTokenLossesBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, lossesGradient: Tensor<T>) throws -> Tensor<T> {
-        try perTokenBackward(batch, lossesGradient, "per-token loss cotangent") { t, _ in t.slope }
+    public func perTokenLossesBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, lossesGradient: Tensor<T>,
+                                                  zeroMasked: Bool = true) throws -> Tensor<T> {
+        try perTokenBackward(batch, zeroMasked, lossesGradient, "per-token loss cotangent") { t, _ in t.slope }
     }
 
     /// Importance ratios ρ = exp(Δ̃) [B,T] of a batch (Δ̃ the clamped log-ratio of PPOPolicyLoss-1), 0 at
-    /// masked positions: the per-token ratio frameworks expose (verl `ratio`, OpenRLHF `ratio`).
-    public func perTokenRatios<T: Scalar>(_ batch: PolicyTokenBatch<T>) -> Tensor<T> {
-        perToken(batch) { t, _ in t.ratio }
+    /// masked positions unless `zeroMasked` is false: the per-token ratio frameworks expose (verl `ratio`,
+    /// OpenRLHF `ratio`).
+    public func perTokenRatios<T: Scalar>(_ batch: PolicyTokenBatch<T>, zeroMasked: Bool = true) -> Tensor<T> {
+        perToken(batch, zeroMasked) { t, _ in t.ratio }
     }
 
     /// Vector–Jacobian product of `perTokenRatios`: ∂L/∂log π_θ = ∂L/∂ρ ⊙ ρ where the log-ratio clamp is
-    /// not active (|Δ| ≤ κ: the boundary passes, as in PPOPolicyLoss-1), 0 where it is and at masked positions.
+    /// not active (|Δ| ≤ κ: the boundary passes, as in PPOPolicyLoss-1), 0 where it is and (when `zeroMasked`) at
+    /// masked positions.
     /// - Throws: `shapeMismatch` when `ratiosGradient` is not [B,T].
-    public func perTokenRatiosBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, ratiosGradient: Tensor<T>) throws -> Tensor<T> {
-        try perTokenBackward(batch, ratiosGradient, "ratios cotangent") { t, i in
+    public func perTokenRatiosBackward<T: Scalar>(_ batch: PolicyTokenBatch<T>, ratiosGradient: Tensor<T>,
+                                                  zeroMasked: Bool = true) throws -> Tensor<T> {
+        try perTokenBackward(batch, zeroMasked, ratiosGradient, "ratios cotangent") { t, i in
             t.logRatio == batch.logProbs.elements[i] - batch.oldLogProbs.elements[i] ? t.ratio : 0
         }
     }

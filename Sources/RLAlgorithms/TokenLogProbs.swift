@@ -76,19 +76,51 @@ public func tokenLogProbs<T: Scalar>(
     configuration: TokenLogProbsConfiguration = .paper
 ) throws -> TokenLogProbs<T> {
     let d = try ShiftedLogits(logits: logits, tokens: tokens, mask: mask, temperature: temperature, configuration: configuration)
-    var out = TokenLogProbs(logProbs: Tensor<T>(shape: tokens.shape), entropy: Tensor<T>(shape: tokens.shape))
+    var out = TokenLogProbs(logProbs: Tensor<T>(shape: tokens.shape), entropy: d.entropies())
     for position in 0..<d.positions where d.mask.elements[position] != 0 {
-        let base = position * d.vocabulary
-        let lse = d.logSumExp.elements[position]
-        var weighted: T = 0   // Σ p_v·(−s_v) over finite s_v
-        for j in base..<(base + d.vocabulary) where d.shifted.elements[j] != -T.infinity {
-            let s = d.shifted.elements[j]
-            weighted -= T.exp(s - lse) * s
-        }
-        out.logProbs.elements[position] = d.shifted.elements[base + tokens.ids[position]] - lse
-        out.entropy.elements[position] = lse + weighted
+        out.logProbs.elements[position] = d.shifted.elements[position * d.vocabulary + tokens.ids[position]]
+            - d.logSumExp.elements[position]
     }
     return out
+}
+
+/// Entropies of every position and their masked token mean, without chosen tokens.
+public struct TokenEntropies<T: Scalar>: Sendable {
+    /// H [B,T], in [0, log V], 0 where the mask is 0.
+    public var entropy: Tensor<T>
+    /// ⟨H⟩: the token mean of H under the mask (0 when every position is masked).
+    public var mean: T
+}
+
+/// Per-position entropies from logits alone and their masked mean (the `entropy` form of the Spec).
+///
+/// Implements Specs/TokenLogProbs.md TokenLogProbs-1, TokenLogProbs-3 and TokenLogProbs-4 exactly as
+/// `tokenLogProbs` does, and TokenLogProbs-5: `mean = LossAggregation.tokenMean.aggregate(H, mask)`.
+/// - Throws: the errors of `tokenLogProbs` that do not involve tokens, in the same order.
+@_specialize(where T == Float)
+public func tokenEntropies<T: Scalar>(
+    logits: Tensor<T>, mask: Tensor<T>? = nil, temperature: SamplingTemperature = .shared(1),
+    configuration: TokenLogProbsConfiguration = .paper
+) throws -> TokenEntropies<T> {
+    let d = try ShiftedLogits(logits: logits, tokens: nil, mask: mask, temperature: temperature, configuration: configuration)
+    let entropy = d.entropies()
+    return TokenEntropies(entropy: entropy, mean: LossAggregation.tokenMean.aggregate(entropy, mask: d.mask))
+}
+
+/// ∂L/∂logits [B,T,V] for L = <h̄, entropy> + m̄·mean (vector–Jacobian product of `tokenEntropies`): the
+/// entropy part of `tokenLogProbsBackward` with cotangent h̄ + m̄·w, w the token-mean weights of the mask
+/// (Specs/TokenLogProbs.md, "Gradient").
+/// - Throws: the errors of `tokenEntropies`, then `shapeMismatch` for an entropy cotangent not [B,T].
+@_specialize(where T == Float)
+public func tokenEntropiesBackward<T: Scalar>(
+    logits: Tensor<T>, mask: Tensor<T>? = nil, temperature: SamplingTemperature = .shared(1),
+    configuration: TokenLogProbsConfiguration = .paper, entropyGradient: Tensor<T>? = nil, meanGradient: T = 0
+) throws -> Tensor<T> {
+    let d = try ShiftedLogits(logits: logits, tokens: nil, mask: mask, temperature: temperature, configuration: configuration)
+    if let g = entropyGradient { try requireShape(g, d.mask.shape, "entropy cotangent") }
+    var h = LossAggregation.tokenMean.weights(mask: d.mask).map { meanGradient * $0 }
+    if let g = entropyGradient { h = h + g }
+    return d.backward(tokens: nil, logProbsGradient: nil, entropyGradient: h)
 }
 
 /// ∂L/∂logits [B,T,V] for L = <ā, log_probs> + <h̄, entropy> (vector–Jacobian product of
@@ -104,27 +136,7 @@ public func tokenLogProbsBackward<T: Scalar>(
     let d = try ShiftedLogits(logits: logits, tokens: tokens, mask: mask, temperature: temperature, configuration: configuration)
     if let g = logProbsGradient { try requireShape(g, tokens.shape, "log_probs cotangent") }
     if let g = entropyGradient { try requireShape(g, tokens.shape, "entropy cotangent") }
-    var gradient = Tensor<T>(shape: logits.shape)
-    for position in 0..<d.positions where d.mask.elements[position] != 0 {
-        let base = position * d.vocabulary
-        let lse = d.logSumExp.elements[position]
-        let a = logProbsGradient?.elements[position] ?? 0
-        let h = entropyGradient?.elements[position] ?? 0
-        let scale = 1 / d.scales[position / d.columns]
-        var mean: T = 0   // s̄
-        if h != 0 {
-            for j in base..<(base + d.vocabulary) where d.shifted.elements[j] != -T.infinity {
-                mean += T.exp(d.shifted.elements[j] - lse) * d.shifted.elements[j]
-            }
-        }
-        for j in base..<(base + d.vocabulary) where d.shifted.elements[j] != -T.infinity {
-            let s = d.shifted.elements[j]
-            let p = T.exp(s - lse)
-            gradient.elements[j] = (-a * p - (h != 0 ? h * p * (s - mean) : 0)) * scale
-        }
-        gradient.elements[base + tokens.ids[position]] += a * scale
-    }
-    return gradient
+    return d.backward(tokens: tokens, logProbsGradient: logProbsGradient, entropyGradient: entropyGradient)
 }
 
 /// The validated inputs with each unmasked position's scaled logits shifted by their maximum.
@@ -141,9 +153,10 @@ private struct ShiftedLogits<T: Scalar> {
     var vocabulary: Int
     var positions: Int { mask.count }
 
-    init(logits: Tensor<T>, tokens: TokenIDs, mask givenMask: Tensor<T>?, temperature: SamplingTemperature,
+    /// `tokens` nil (the entropy form) skips every check of the chosen tokens.
+    init(logits: Tensor<T>, tokens: TokenIDs?, mask givenMask: Tensor<T>?, temperature: SamplingTemperature,
          configuration: TokenLogProbsConfiguration) throws {
-        guard logits.count > 0, !tokens.ids.isEmpty else {
+        guard logits.count > 0, !(tokens?.ids.isEmpty ?? false) else {
             throw InputError.empty(argument: logits.count == 0 ? "logits" : "tokens",
                                    reason: "B, T and V must be at least 1, got logits \(logits.shape)")
         }
@@ -151,7 +164,7 @@ private struct ShiftedLogits<T: Scalar> {
             throw InputError.shapeMismatch(argument: "logits", expected: [-1, -1, -1], actual: logits.shape)
         }
         let (rows, columns, vocabulary) = (logits.shape[0], logits.shape[1], logits.shape[2])
-        guard tokens.shape == [rows, columns] else {
+        if let tokens, tokens.shape != [rows, columns] {
             throw InputError.shapeMismatch(argument: "tokens", expected: [rows, columns], actual: tokens.shape)
         }
         let mask = givenMask ?? Tensor(shape: [rows, columns], repeating: 1)
@@ -176,8 +189,8 @@ private struct ShiftedLogits<T: Scalar> {
             throw InputError.outOfRange(argument: "temperature", value: tau, range: "(0, inf)")
         }
         guard epsilon >= 0 else { throw InputError.outOfRange(argument: "temperature_epsilon", value: epsilon, range: "[0, inf)") }
-        for position in 0..<mask.count where mask.elements[position] != 0 {
-            let y = tokens.ids[position]
+        for position in 0..<mask.count where tokens != nil && mask.elements[position] != 0 {
+            let y = tokens!.ids[position]
             guard y >= 0 && y < vocabulary else {
                 throw InputError.outOfRange(argument: "tokens", value: Double(y), range: "[0, \(vocabulary))")
             }
@@ -204,7 +217,7 @@ private struct ShiftedLogits<T: Scalar> {
             guard (base..<(base + vocabulary)).contains(where: { logits.elements[$0] != -T.infinity }) else {
                 throw InputError.invalidArgument(argument: "logits", reason: "every logit at unmasked position \(index) is -inf")
             }
-            guard logits.elements[base + tokens.ids[position]] != -T.infinity else {
+            if let tokens, logits.elements[base + tokens.ids[position]] == -T.infinity {
                 throw InputError.invalidArgument(argument: "tokens",
                                                  reason: "the chosen token \(tokens.ids[position]) at unmasked position \(index) has logit -inf")
             }
@@ -213,5 +226,49 @@ private struct ShiftedLogits<T: Scalar> {
         self.mask = mask
         self.columns = columns
         self.vocabulary = vocabulary
+    }
+}
+
+extension ShiftedLogits {
+    /// H [B,T] (TokenLogProbs-3): LSE(s) + Σ_{p_v > 0} p_v·(−s_v) at unmasked positions, 0 at masked ones.
+    func entropies() -> Tensor<T> {
+        var entropy = Tensor<T>(shape: mask.shape)
+        for position in 0..<positions where mask.elements[position] != 0 {
+            let base = position * vocabulary
+            let lse = logSumExp.elements[position]
+            var weighted: T = 0   // Σ p_v·(−s_v) over finite s_v
+            for j in base..<(base + vocabulary) where shifted.elements[j] != -T.infinity {
+                let s = shifted.elements[j]
+                weighted -= T.exp(s - lse) * s
+            }
+            entropy.elements[position] = lse + weighted
+        }
+        return entropy
+    }
+
+    /// ∂L/∂logits for cotangents ā on log π(y) (needs `tokens`) and h̄ on H, of matching [B,T] shapes:
+    /// [ā·(δ_{vy} − p_v) − h̄·p_v·(s_v − s̄)]/τ_eff at unmasked positions, 0 at banned entries and masked positions.
+    func backward(tokens: TokenIDs?, logProbsGradient: Tensor<T>?, entropyGradient: Tensor<T>?) -> Tensor<T> {
+        var gradient = Tensor<T>(shape: shifted.shape)
+        for position in 0..<positions where mask.elements[position] != 0 {
+            let base = position * vocabulary
+            let lse = logSumExp.elements[position]
+            let a = logProbsGradient?.elements[position] ?? 0
+            let h = entropyGradient?.elements[position] ?? 0
+            let scale = 1 / scales[position / columns]
+            var mean: T = 0   // s̄
+            if h != 0 {
+                for j in base..<(base + vocabulary) where shifted.elements[j] != -T.infinity {
+                    mean += T.exp(shifted.elements[j] - lse) * shifted.elements[j]
+                }
+            }
+            for j in base..<(base + vocabulary) where shifted.elements[j] != -T.infinity {
+                let s = shifted.elements[j]
+                let p = T.exp(s - lse)
+                gradient.elements[j] = (-a * p - (h != 0 ? h * p * (s - mean) : 0)) * scale
+            }
+            if let tokens { gradient.elements[base + tokens.ids[position]] += a * scale }
+        }
+        return gradient
     }
 }

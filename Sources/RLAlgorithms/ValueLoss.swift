@@ -129,16 +129,39 @@ public func valueLossBackward<T: Scalar>(
     return configuration.aggregation.weights(mask: batch.mask).zipMap(tokens.slopes) { lossGradient * $0 * $1 }
 }
 
-/// Per-token losses, slopes and clip indicators (1 = clip active), all 0 at masked positions.
+/// Per-token value losses e [B,T] (ValueLoss-1/-2, `ValueLossConfiguration.token`), 0 at masked positions
+/// unless `zeroMasked` is false (the `zero_masked_outputs` input): the per-token value loss frameworks expose
+/// before aggregating (Specs/ValueLoss.md, `per_token_loss`).
+/// - Throws: as `valueLoss`.
+public func valueLossPerToken<T: Scalar>(
+    _ batch: ValueTokenBatch<T>, configuration: ValueLossConfiguration = .paper, zeroMasked: Bool = true
+) throws -> Tensor<T> {
+    try valueLossTokens(batch, configuration, zeroMasked: zeroMasked).losses
+}
+
+/// Vector–Jacobian product of `valueLossPerToken`: given ∂L/∂e [B,T], returns ∂L/∂values = ∂L/∂e ⊙ ∂e/∂V
+/// (∂e/∂V = V − R unless the clipped error is strictly larger, then 0; 0 at masked positions when `zeroMasked`).
+/// - Throws: as `valueLoss`, then `shapeMismatch` when `lossesGradient` is not [B,T].
+public func valueLossPerTokenBackward<T: Scalar>(
+    _ batch: ValueTokenBatch<T>, configuration: ValueLossConfiguration = .paper, lossesGradient: Tensor<T>,
+    zeroMasked: Bool = true
+) throws -> Tensor<T> {
+    let tokens = try valueLossTokens(batch, configuration, zeroMasked: zeroMasked)
+    try requireShape(lossesGradient, batch.values.shape, "per-token loss cotangent")
+    return lossesGradient.zipMap(tokens.slopes, *)
+}
+
+/// Per-token losses, slopes and clip indicators (1 = clip active), all 0 at masked positions unless `zeroMasked`
+/// is false (the aggregations and the clip fraction ignore masked positions either way).
 private func valueLossTokens<T: Scalar>(
-    _ batch: ValueTokenBatch<T>, _ configuration: ValueLossConfiguration
+    _ batch: ValueTokenBatch<T>, _ configuration: ValueLossConfiguration, zeroMasked: Bool = true
 ) throws -> (losses: Tensor<T>, slopes: Tensor<T>, clipActive: Tensor<T>) {
     if configuration.valueClip != nil && batch.oldValues == nil { throw InputError.missingInput(argument: "old_values") }
     try configuration.validate()
     var losses = Tensor<T>(shape: batch.values.shape)
     var slopes = losses
     var active = losses
-    for i in losses.elements.indices where batch.mask.elements[i] != 0 {
+    for i in losses.elements.indices where !zeroMasked || batch.mask.elements[i] != 0 {
         let t = configuration.token(value: batch.values.elements[i], oldValue: batch.oldValues?.elements[i] ?? 0,
                                     target: batch.returns.elements[i])
         (losses.elements[i], slopes.elements[i]) = (t.loss, t.slope)

@@ -57,6 +57,9 @@ public struct GAEEvaluator: SpecEvaluator {
         return (batch, positions)
     }
 
+    /// The `form` values `evaluate` dispatches on (`rlref describe`).
+    public var forms: [String] { Form.allCases.map(\.rawValue) }
+
     /// The equation group a case computes (input key `form`).
     private enum Form: String, CaseIterable {
         /// GAE-1…5: advantages and returns of rewards and values (the default).

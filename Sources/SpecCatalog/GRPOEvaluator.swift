@@ -12,6 +12,9 @@ public struct GRPOEvaluator: SpecEvaluator {
     /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
     public var presets: [PresetDescription] { PresetProvenance.describe(Dictionary(uniqueKeysWithValues: GRPOPreset.allCases.map { ($0.rawValue, "\($0.normalization); \($0.lossConfiguration())") }), PresetProvenance.grpo) }
 
+    /// The `form` values `evaluate` dispatches on (`rlref describe`).
+    public var forms: [String] { Form.allCases.map(\.rawValue) }
+
     private enum Form: String, CaseIterable {
         case advantages, clipped, corrected
         case seedLiteral = "seed_literal"

@@ -12,6 +12,9 @@ public struct KLPenaltyEvaluator: SpecEvaluator {
     /// The preset table `evaluate` resolves `preset` with, and what each reproduces.
     public var presets: [PresetDescription] { PresetProvenance.describe(Dictionary(uniqueKeysWithValues: KLPenaltyPreset.allCases.map { ($0.rawValue, $0.configuration()) }), PresetProvenance.ppo) }
 
+    /// The `form` values `evaluate` dispatches on (`rlref describe`).
+    public var forms: [String] { Form.allCases.map(\.rawValue) }
+
     private enum Form: String, CaseIterable {
         case perToken = "per_token", reward, loss, controller
         case exactEnumeration = "exact_enumeration"

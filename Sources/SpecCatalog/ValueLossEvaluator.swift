@@ -13,13 +13,15 @@ public struct ValueLossEvaluator: SpecEvaluator {
 
     /// Checks the Spec's error rules 1–3 (missing arrays, unknown preset or aggregation, missing
     /// `old_values` or normalizer); the numeric parameters are checked after the arrays.
-    private func configuration(_ inputs: GoldenInputs) throws -> ValueLossConfiguration {
+    /// `zeroMasked`: the `zero_masked_outputs` input (default true).
+    private func configuration(_ inputs: GoldenInputs) throws -> (ValueLossConfiguration, zeroMasked: Bool) {
         try inputs.require("values", "returns")
         var c = try inputs.preset(ValueLossConfiguration.presets, default: .paper)
+        let zeroMasked = try inputs.bool("zero_masked_outputs") ?? true
         c.aggregation = try inputs.aggregation(default: c.aggregation)
         c.valueClip = try inputs.nullableNumber("value_clip", default: c.valueClip)
         if c.valueClip != nil { try inputs.require("old_values") }
-        return c
+        return (c, zeroMasked)
     }
 
     private func batch<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> ValueTokenBatch<T> {
@@ -28,15 +30,20 @@ public struct ValueLossEvaluator: SpecEvaluator {
     }
 
     public func evaluate<T: Scalar>(_ inputs: GoldenInputs, as: T.Type) throws -> Outputs {
-        let c = try configuration(inputs)
-        let r = try valueLoss(batch(inputs, as: T.self), configuration: c)
-        return ["loss": OutputValue(r.loss), "clip_fraction": OutputValue(r.clipFraction)]
+        let (c, zeroMasked) = try configuration(inputs)
+        let b = try batch(inputs, as: T.self)
+        let r = try valueLoss(b, configuration: c)
+        return ["loss": OutputValue(r.loss), "clip_fraction": OutputValue(r.clipFraction),
+                "per_token_loss": OutputValue(try valueLossPerToken(b, configuration: c, zeroMasked: zeroMasked))]
     }
 
-    /// ∂L/∂values for a cotangent on `loss` (the clip fraction is not differentiated).
+    /// ∂L/∂values for cotangents on `loss` and `per_token_loss` (the clip fraction is not differentiated).
     public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
-        let c = try configuration(inputs)
-        return ["values": try valueLossBackward(batch(inputs, as: Double.self), configuration: c,
-                                                 lossGradient: scalarCotangent(cotangents, "loss"))]
+        let (c, zeroMasked) = try configuration(inputs)
+        let b = try batch(inputs, as: Double.self)
+        var g = try valueLossBackward(b, configuration: c, lossGradient: scalarCotangent(cotangents, "loss"))
+        if let l = cotangents["per_token_loss"] { g = g + (try valueLossPerTokenBackward(b, configuration: c, lossesGradient: l,
+                                                                                          zeroMasked: zeroMasked)) }
+        return ["values": g]
     }
 }

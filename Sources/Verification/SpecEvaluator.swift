@@ -38,6 +38,9 @@ public protocol SpecEvaluator: Sendable {
     func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>]
     /// The Spec's presets, read from the tables `evaluate` resolves `preset` with (`rlref describe`).
     var presets: [PresetDescription] { get }
+    /// The values of the `form` input key, the default first, read from the table `evaluate` dispatches on
+    /// (`rlref describe`); empty when the Spec has no `form` key or its evaluator has no such table.
+    var forms: [String] { get }
 }
 
 /// A named preset as `rlref describe` lists it.
@@ -58,6 +61,7 @@ public struct PresetDescription: Sendable {
 
 extension SpecEvaluator {
     public var presets: [PresetDescription] { [] }
+    public var forms: [String] { [] }
 
     public func gradients(_ inputs: GoldenInputs, cotangents: [String: Tensor<Double>]) throws -> [String: Tensor<Double>] {
         [:]

@@ -9,8 +9,9 @@ struct DescribeCommand: ParsableCommand {
         commandName: "describe",
         abstract: "List a Spec's input keys, outputs, forms and presets (with the framework version each reproduces).",
         discussion: """
-            Presets and their settings come from the preset tables the evaluator resolves `preset` with. Input \
-            keys (with the JSON types they take), forms and outputs are collected from the Spec's golden files, \
+            Presets and their settings come from the preset tables the evaluator resolves `preset` with, and forms \
+            from the table it dispatches `form` on (from the golden files where it has none). Input \
+            keys (with the JSON types they take) and outputs are collected from the Spec's golden files, \
             so they are the ones the evaluator is tested on; defaults and shapes are in the Spec's "Golden \
             inputs" section, which is printed after them when Specs/ is found next to GoldenData/.
             """)
@@ -34,7 +35,11 @@ struct DescribeCommand: ParsableCommand {
             if c.expectedError == nil { outputs.formUnion(c.expected.keys) }
         }
         print("\(spec): Specs/\(spec).md, \(library.filePaths(spec: spec).count) golden files, \(cases.count) cases")
-        if !forms.isEmpty { print("\nforms (input key \"form\"): \(forms.sorted().joined(separator: ", "))") }
+        if !evaluator.forms.isEmpty {
+            print("\nforms (input key \"form\"; the first is the default): \(evaluator.forms.joined(separator: ", "))")
+        } else if !forms.isEmpty {
+            print("\nforms (input key \"form\", as used by the golden cases): \(forms.sorted().joined(separator: ", "))")
+        }
         print("\ninputs (key: JSON types seen in the golden cases, error cases included):")
         for key in inputTypes.keys.sorted() { print("  \(key): \(inputTypes[key]!.sorted().joined(separator: " | "))") }
         print("\noutputs: \(outputs.sorted().joined(separator: ", "))")

@@ -98,3 +98,22 @@ extension SpecConsistencyTests {
         }
     }
 }
+
+extension SpecConsistencyTests {
+    /// `rlref describe` lists forms from the evaluators' dispatch tables: every form a non-error golden case
+    /// uses is in its evaluator's table (when it has one), and every listed form is named in the Spec.
+    @Test("forms: every golden form is listed by its evaluator and named in the Spec")
+    func formsAreListed() throws {
+        for evaluator in Catalog.evaluators where !evaluator.forms.isEmpty {
+            let specText = Self.read("Specs/\(evaluator.spec).md") ?? ""
+            for c in try Golden.library.cases(spec: evaluator.spec) where c.expectedError == nil {
+                if case .string(let form)? = c.inputs.object["form"] {
+                    #expect(evaluator.forms.contains(form), "\(evaluator.spec): golden form \(form) missing from the evaluator's forms")
+                }
+            }
+            for form in evaluator.forms {
+                #expect(specText.contains(form), "\(evaluator.spec): form \(form) not named in the Spec")
+            }
+        }
+    }
+}

@@ -108,3 +108,19 @@ extension TokenLogProbsTests {
         }
     }
 }
+
+extension TokenLogProbsTests {
+    @Test("the entropy form gives tokenLogProbs' entropies exactly, and its gradient is the entropy part of the token form's")
+    func entropyFormMatchesTokenForm() throws {
+        let (logits, tokens) = try Self.randomBatch(seed: 7, rows: 3, columns: 4)
+        let mask = try Tensor<Double>(shape: [3, 4], elements: [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+        let both = try tokenLogProbs(logits: logits, tokens: tokens, mask: mask, temperature: .shared(0.8))
+        let only = try tokenEntropies(logits: logits, mask: mask, temperature: .shared(0.8))
+        #expect(only.entropy == both.entropy)
+        #expect(abs(only.mean - both.entropy.sum() / 6) <= 1e-15)
+        let weights = LossAggregation.tokenMean.weights(mask: mask)
+        #expect(try tokenEntropiesBackward(logits: logits, mask: mask, temperature: .shared(0.8), meanGradient: 1)
+                == tokenLogProbsBackward(logits: logits, tokens: tokens, mask: mask, temperature: .shared(0.8),
+                                         entropyGradient: weights))
+    }
+}

@@ -89,3 +89,18 @@ extension ValueLossTests {
         }
     }
 }
+
+extension ValueLossTests {
+    @Test("per_token_loss aggregates to loss, and its VJP with the aggregation weights is loss's gradient")
+    func perTokenLossAggregatesToLoss() throws {
+        let batch = try Self.randomBatch(seed: 23)
+        for mode: LossAggregation in [.tokenMean, .sequenceMeanOfTokenMeans, .sequenceMeanOfTokenSums, .constantNormalizer(5)] {
+            let c = ValueLossConfiguration(valueClip: 0.2, aggregation: mode)
+            let e = try valueLossPerToken(batch, configuration: c)
+            #expect(abs(mode.aggregate(e, mask: batch.mask) - (try valueLoss(batch, configuration: c).loss)) <= 1e-14)
+            let viaPerToken = try valueLossPerTokenBackward(batch, configuration: c, lossesGradient: mode.weights(mask: batch.mask))
+            let direct = try valueLossBackward(batch, configuration: c)
+            #expect(zip(viaPerToken.elements, direct.elements).allSatisfy { abs($0 - $1) <= 1e-15 })
+        }
+    }
+}
