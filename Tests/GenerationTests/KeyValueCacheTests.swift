@@ -44,7 +44,7 @@ struct KeyValueCacheTests {
     @Test("cached steps equal full recomputation: Double to 1e-12, Float with the same greedy tokens")
     func cachedEqualsFull() throws {
         try check(Double.self, tolerance: Tolerance(absolute: 1e-12, relative: 1e-12))
-        try check(Float.self, tolerance: Tolerance(absolute: 2e-5, relative: 1e-5))
+        try check(Float.self, tolerance: Tolerance(absolute: 2e-6, relative: 1e-6))
     }
 
     func check<T: Scalar>(_: T.Type, tolerance: Tolerance) throws {
