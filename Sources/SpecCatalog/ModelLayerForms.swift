@@ -312,15 +312,8 @@ struct LayerForm<T: Scalar> {
             layerNorm2: try norm("layer_norm2"),
             mlp: TwoLayerPerceptron(first: try linear("fc1", fc1.shape[0], d), second: try linear("fc2", d, fc1.shape[0]),
                                     activation: try function(default: .quickGelu)))
-        for (_, path) in Self.encoderParameterNames { layer[keyPath: path].setTrainable(true) }
         let batch = SelfAttention<T>.Batch(batch: b, length: s, keyMask: Array(repeating: true, count: b * s))
-        var context = self.context
-        let (y, cache) = layer.forward(x3.reshaped([b * s, d]), batch: batch, context: &context)
-        var result = LayerResult(outputs: ["y": y.reshaped(x3.shape)])
-        guard let dy = try cotangent("y", shape: x3.shape) else { return result }
-        result.gradients["x"] = layer.backward(dy.reshaped([b * s, d]), cache: cache, batch: batch).reshaped(x3.shape).converted(to: Double.self)
-        for (name, path) in Self.encoderParameterNames { result.gradients[name] = Self.gradient(layer[keyPath: path]) }
-        return result
+        return try run(&layer, parameters: Self.encoderParameterNames, input: x3, batch: batch)
     }
 
     static var encoderParameterNames: [(String, WritableKeyPath<EncoderLayer<T>, Parameter<T>>)] {
@@ -362,15 +355,23 @@ struct LayerForm<T: Scalar> {
                                      heads: heads, keyValueHeads: kvHeads, rotary: rope, isCausal: true),
             postAttentionNorm: RMSNorm(weight: try vector("post_attention_layernorm_weight", count: d), epsilon: eps),
             mlp: SwiGLU(gate: Linear(weight: gate), up: try linear("up_proj", gate.shape[0], d), down: try linear("down_proj", d, gate.shape[0])))
-        for (_, path) in Self.decoderParameterNames { layer[keyPath: path].setTrainable(true) }
         var batch = SelfAttention<T>.Batch(batch: b, length: t, keyMask: mask)
         batch.setRotaryTables(rope, positions: positions)
+        return try run(&layer, parameters: Self.decoderParameterNames, input: x3, batch: batch)
+    }
+
+    /// Runs a layer on x [B, T, D] with every named parameter trainable: output `y`, and with cotangents
+    /// the gradients of x and of every parameter.
+    func run<L: SequenceLayer>(_ layer: inout L, parameters: [(String, WritableKeyPath<L, Parameter<T>>)], input x3: Tensor<T>,
+                               batch: SelfAttention<T>.Batch) throws -> LayerResult<T> where L.Element == T {
+        for (_, path) in parameters { layer[keyPath: path].setTrainable(true) }
+        let rows = [x3.shape[0] * x3.shape[1], x3.shape[2]]
         var context = self.context
-        let (y, cache) = layer.forward(x3.reshaped([b * t, d]), batch: batch, context: &context)
+        let (y, cache) = layer.forward(x3.reshaped(rows), batch: batch, context: &context)
         var result = LayerResult(outputs: ["y": y.reshaped(x3.shape)])
         guard let dy = try cotangent("y", shape: x3.shape) else { return result }
-        result.gradients["x"] = layer.backward(dy.reshaped([b * t, d]), cache: cache, batch: batch).reshaped(x3.shape).converted(to: Double.self)
-        for (name, path) in Self.decoderParameterNames { result.gradients[name] = Self.gradient(layer[keyPath: path]) }
+        result.gradients["x"] = layer.backward(dy.reshaped(rows), cache: cache, batch: batch).reshaped(x3.shape).converted(to: Double.self)
+        for (name, path) in parameters { result.gradients[name] = Self.gradient(layer[keyPath: path]) }
         return result
     }
 

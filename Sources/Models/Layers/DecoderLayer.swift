@@ -75,3 +75,15 @@ public struct EncoderLayer<T: Scalar>: Sendable {
         return dh + layerNorm1.backward(attention.backward(dh, cache: cache.attention, batch: batch), cache: cache.layerNorm1)
     }
 }
+
+/// A layer over a [B·T, D] sequence with attention: the contract the decoder and encoder layers share,
+/// so code that drives either (golden evaluation, stacks) is written once.
+public protocol SequenceLayer: Sendable {
+    associatedtype Element: Scalar
+    associatedtype Cache: Sendable
+    func forward(_ x: Tensor<Element>, batch: SelfAttention<Element>.Batch, context: inout ForwardContext) -> (Tensor<Element>, Cache)
+    mutating func backward(_ dy: Tensor<Element>, cache: Cache, batch: SelfAttention<Element>.Batch) -> Tensor<Element>
+}
+
+extension DecoderLayer: SequenceLayer { public typealias Element = T }
+extension EncoderLayer: SequenceLayer { public typealias Element = T }
