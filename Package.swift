@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Generation", targets: ["Generation"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Tasks", targets: ["Tasks"]),
         .executable(name: "rlref", targets: ["rlref"]),
     ],
     dependencies: [
@@ -31,6 +32,9 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "RLAlgorithms", "Verification"]),
         // Autoregressive generation: key/value cache, logits processors, sampling, beam search.
         .target(name: "Generation", dependencies: ["Tensor", "RLAlgorithms", "Models"]),
+        // Environments and data sets rendered locally (GymCards, shapes VQA, shapes captioning), the
+        // bitmap font and canvas they draw with.
+        .target(name: "Tasks", dependencies: ["Tensor", "RLAlgorithms"]),
         // Training on top of the model runner: parameter-group optimisers calling RLAlgorithms' steps.
         .target(name: "Training", dependencies: ["Tensor", "RLAlgorithms", "Models", "Generation"]),
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
@@ -48,6 +52,7 @@ let package = Package(
         .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "Models", "SpecCatalog", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
         .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
     ],
