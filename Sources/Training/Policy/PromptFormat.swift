@@ -26,6 +26,15 @@ public struct PromptFormat: Sendable {
     public var endOfSequence: Int { id(tokenizer.eosToken) }
     public var padding: Int { id(tokenizer.padToken) }
 
+    /// Decoding options for responses: stop at `</s>`, pad with `<pad>`, and never generate another
+    /// special token (Specs/Generation.md Generation-9), so a response never holds an image placeholder.
+    public func decodingOptions(maxNewTokens: Int, sampling: DecodingOptions.Sampling? = nil) -> DecodingOptions {
+        var options = DecodingOptions(maxNewTokens: maxNewTokens, eosTokenID: endOfSequence, padTokenID: padding)
+        options.sampling = sampling
+        options.suppressedTokens = tokenizer.specialTokens.compactMap { tokenizer.id(of: $0) }.filter { $0 != endOfSequence }
+        return options
+    }
+
     /// `<s>`, the image placeholders, the prompt's tokens.
     public func promptTokens(_ prompt: String) -> [Int] {
         [id(tokenizer.bosToken)] + Array(repeating: configuration.imageTokenID, count: configuration.imageTokensPerImage)

@@ -91,9 +91,8 @@ public struct SupervisedTrainer {
     /// Greedy responses of the current model.
     public func respond(_ observations: [Observation]) throws -> [GeneratedResponse] {
         var unused = SeededGenerator(seed: 0)
-        let options = DecodingOptions(maxNewTokens: hyperparameters.maxNewTokens, eosTokenID: format.endOfSequence,
-                                      padTokenID: format.padding)
-        return try format.generate(model, observations: observations, options: options, generator: &unused)
+        return try format.generate(model, observations: observations,
+                                   options: format.decodingOptions(maxNewTokens: hyperparameters.maxNewTokens), generator: &unused)
     }
 
     /// The task's validation metrics under greedy decoding.
