@@ -39,7 +39,7 @@ extension ColourTask: SingleTurnTask {
         return h
     }
 
-    static let reward: TokenPPOTrainer.Reward = { example, response in response == example.answer ? 1 : 0 }
+    static let reward: ResponseReward = { example, response in response == example.answer ? 1 : 0 }
 
     @Test func stepsAreFiniteAndResumeBitForBit() throws {
         let warm = try Self.warmStart()

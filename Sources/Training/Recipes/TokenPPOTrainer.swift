@@ -5,6 +5,9 @@ import Tasks
 import Tensor
 import Verification
 
+/// The score of one response to one example (a task's reward model).
+public typealias ResponseReward = @Sendable (TaskExample, String) throws -> Double
+
 /// Token-level PPO for single-turn tasks (seeds 000 and 001): each step samples one response per
 /// prompt, scores it, turns the score into per-token rewards with the KL penalty to the frozen warm
 /// start (Specs/KLPenalty.md KLPenalty-6), estimates advantages with GAE (Specs/GAE.md), and takes
@@ -28,19 +31,13 @@ public struct TokenPPOTrainer {
         public init() {}
     }
 
-    /// The score of one response to one example (the task's reward model).
-    public typealias Reward = @Sendable (TaskExample, String) throws -> Double
-
     public let task: any SingleTurnTask
     public let hyperparameters: Hyperparameters
-    public let format: PromptFormat
-    public let seed: UInt64
-    public let reward: Reward
-    public let configuration: JSONValue
-    public private(set) var model: VisionLanguageModel<Float>
-    public private(set) var optimizer: ParameterGroupOptimizer<Float>
-    public private(set) var generators: [String: SeededGenerator]
-    public private(set) var completedSteps: Int
+    public let reward: ResponseReward
+    public private(set) var run: PolicyRun
+
+    public var model: VisionLanguageModel<Float> { run.model }
+    public var completedSteps: Int { run.completedSteps }
 
     static func makeOptimizer(_ h: Hyperparameters) -> ParameterGroupOptimizer<Float> {
         ParameterGroupOptimizer(adam: AdamConfiguration(algorithm: .adamw), groups: [
@@ -51,35 +48,12 @@ public struct TokenPPOTrainer {
 
     /// A run from the warm start in `warmStart` (`checkpoint` nil) or continued from its checkpoint.
     public init(task: any SingleTurnTask, hyperparameters h: Hyperparameters, warmStart: String, seed: UInt64,
-                configuration: JSONValue, checkpoint: String?, reward: @escaping Reward) throws {
+                configuration: JSONValue, checkpoint: String?, reward: @escaping ResponseReward) throws {
         self.task = task
         self.hyperparameters = h
-        self.seed = seed
         self.reward = reward
-        self.configuration = configuration
-        if let checkpoint {
-            let state = try Checkpoint.load(checkpoint, optimizer: Self.makeOptimizer(h)) as TrainingState<Float>
-            guard let tokenizer = state.tokenizer else { throw InputError.invalidArgument(argument: checkpoint, reason: "has no tokenizer") }
-            model = state.model
-            optimizer = state.optimizer
-            generators = state.generators
-            completedSteps = state.step
-            format = PromptFormat(tokenizer: tokenizer, configuration: model.configuration)
-        } else {
-            var start = try WarmStart(folder: warmStart)
-            var generator = SeededGenerator(seed: seed &+ 13)
-            try start.prepareForRL(lora: h.lora, valueHeadWidths: h.valueHeadWidths, generator: &generator)
-            model = start.model
-            format = start.format
-            optimizer = Self.makeOptimizer(h)
-            generators = ["data": SeededGenerator(seed: seed &+ DataSplit.train.streamOffset),
-                          "dropout": SeededGenerator(seed: seed &+ 7), "sampling": SeededGenerator(seed: seed &+ 11)]
-            completedSteps = 0
-        }
-    }
-
-    var samplingOptions: DecodingOptions {
-        format.decodingOptions(maxNewTokens: hyperparameters.maxNewTokens, sampling: .init(temperature: hyperparameters.temperature))
+        run = try PolicyRun(warmStart: warmStart, checkpoint: checkpoint, optimizer: Self.makeOptimizer(h), lora: h.lora,
+                            valueHeadWidths: h.valueHeadWidths, seed: seed, configuration: configuration)
     }
 
     /// A rollout: the prompts, sampled responses, their scores and the tensors PPO needs.
@@ -98,101 +72,94 @@ public struct TokenPPOTrainer {
 
     /// Samples and scores one batch (no parameter changes).
     public mutating func rollout() throws -> Rollout {
-        let examples = task.examples(count: hyperparameters.prompts, generator: &generators["data"]!)
+        let h = hyperparameters
+        let examples = task.examples(count: h.prompts, generator: &run.generators["data"]!)
         let observations = examples.map(\.observation)
-        let responses = try format.generate(model, observations: observations, options: samplingOptions,
-                                            generator: &generators["sampling"]!)
+        let responses = try run.format.generate(run.model, observations: observations,
+                                                options: run.format.decodingOptions(maxNewTokens: h.maxNewTokens,
+                                                                                    sampling: .init(temperature: h.temperature)),
+                                                generator: &run.generators["sampling"]!)
         let scores = try Tensor<Float>(shape: [examples.count], elements: zip(examples, responses).map { Float(try reward($0, $1.text)) },
                                        argument: "scores")
-        let (batch, mask) = try format.sequenceBatch(observations, responses: responses.map(\.tokens), as: Float.self)
+        let (batch, mask) = try run.format.sequenceBatch(observations, responses: responses.map(\.tokens), as: Float.self)
         var context = ForwardContext.evaluation
-        let temperature = SamplingTemperature.shared(hyperparameters.temperature)
-        let old = try model.score(batch, mask: mask, temperature: temperature, context: &context)
-        var reference = model
-        reference.setAdaptersEnabled(false)
-        let ref = try reference.score(batch, mask: mask, temperature: temperature, context: &context)
+        let old = try run.model.score(batch, mask: mask, temperature: .shared(h.temperature), context: &context)
+        let ref = try run.reference.score(batch, mask: mask, temperature: .shared(h.temperature), context: &context)
         let rewards = try klPenalizedRewards(try KLTokenBatch(logProbs: old.logProbs, refLogProbs: ref.logProbs, mask: mask),
-                                             scores: scores, configuration: hyperparameters.kl)
+                                             scores: scores, configuration: h.kl)
         var terminated = Tensor<Float>(shape: mask.shape)
         for b in 0..<mask.shape[0] {
             if let last = (0..<mask.shape[1]).last(where: { mask[b, $0] != 0 }) { terminated[b, last] = 1 }
         }
         let advantages = try generalizedAdvantageEstimates(
-            try GAEBatch(rewards: rewards.rewards, values: old.values!, mask: mask, terminated: terminated),
-            configuration: hyperparameters.gae)
+            try GAEBatch(rewards: rewards.rewards, values: old.values!, mask: mask, terminated: terminated), configuration: h.gae)
         return Rollout(examples: examples, responses: responses, scores: scores, batch: batch, mask: mask,
                        oldLogProbs: old.logProbs, oldValues: old.values!, referenceLogProbs: ref.logProbs,
                        rewards: rewards, advantages: advantages)
     }
 
-    /// The PPO loss of the current model on `rollout` and its gradients w.r.t. log-probs, values
-    /// and entropies, from `ppoLoss`/`ppoLossBackward` (what `update` back-propagates).
-    public func loss(_ scores: TokenScores<Float>, rollout: Rollout) throws -> (PPOLossResult<Float>, PPOLossGradients<Float>, PPOLossBatch<Float>) {
-        let batch = try PPOLossBatch(logProbs: scores.logProbs, oldLogProbs: rollout.oldLogProbs,
-                                     advantages: rollout.advantages.whitenedAdvantages ?? rollout.advantages.advantages,
-                                     values: scores.values!, oldValues: rollout.oldValues, returns: rollout.advantages.returns,
-                                     entropy: scores.entropy, mask: rollout.mask)
-        return (try ppoLoss(batch, configuration: hyperparameters.loss),
-                try ppoLossBackward(batch, configuration: hyperparameters.loss), batch)
+    /// The PPO loss inputs of the current scores on `rollout` (what `step` hands to `ppoLoss`).
+    public func lossBatch(_ scores: TokenScores<Float>, rollout: Rollout) throws -> PPOLossBatch<Float> {
+        try PPOLossBatch(logProbs: scores.logProbs, oldLogProbs: rollout.oldLogProbs,
+                         advantages: rollout.advantages.whitenedAdvantages ?? rollout.advantages.advantages,
+                         values: scores.values!, oldValues: rollout.oldValues, returns: rollout.advantages.returns,
+                         entropy: scores.entropy, mask: rollout.mask)
     }
 
     /// One PPO step: a rollout, then `epochs` updates on it. Returns the step's metrics.
     public mutating func step() throws -> [(name: String, value: Double)] {
+        let h = hyperparameters
         let rollout = try rollout()
         var last: PPOLossResult<Float>?
         var clipFraction = 0.0, approxKL = 0.0, gradientNorm = 0.0
-        for _ in 0..<hyperparameters.epochs {
-            model.zeroGradients()
-            var context = ForwardContext(training: true, generator: generators["dropout"]!)
-            let scores = try model.score(rollout.batch, mask: rollout.mask, temperature: .shared(hyperparameters.temperature),
-                                         context: &context)
-            generators["dropout"] = context.generator
-            let (result, gradients, batch) = try loss(scores, rollout: rollout)
-            try model.backward(scores, logProbsGradient: gradients.logProbs, entropyGradient: gradients.entropy,
-                               valuesGradient: gradients.values)
-            gradientNorm = Double(try optimizer.step(&model))
-            let diagnostics = try ppoPolicyLoss(batch.policy, configuration: hyperparameters.loss.policy).diagnostics
+        for _ in 0..<h.epochs {
+            run.model.zeroGradients()
+            let scores = try run.trainingScores(rollout.batch, mask: rollout.mask, temperature: .shared(h.temperature))
+            let batch = try lossBatch(scores, rollout: rollout)
+            let result = try ppoLoss(batch, configuration: h.loss)
+            let gradients = try ppoLossBackward(batch, configuration: h.loss)
+            try run.model.backward(scores, logProbsGradient: gradients.logProbs, entropyGradient: gradients.entropy,
+                                   valuesGradient: gradients.values)
+            gradientNorm = Double(try run.optimizer.step(&run.model))
+            let diagnostics = try ppoPolicyLoss(batch.policy, configuration: h.loss.policy).diagnostics
             clipFraction = Double(diagnostics.clipFractionRatio)
             approxKL = Double(diagnostics.approxKLK3)
             last = result
         }
-        completedSteps += 1
+        run.completedSteps += 1
         let rows = Double(rollout.examples.count)
-        let tokens = rollout.mask.elements.reduce(0, +)
         return [
             ("reward", Double(rollout.scores.elements.reduce(0, +)) / rows),
             ("kl", Double(rollout.rewards.sequenceKL.elements.reduce(0, +)) / rows),
             ("loss", Double(last!.loss)), ("policy_loss", Double(last!.policyLoss)),
             ("value_loss", Double(last!.valueLoss)), ("entropy", Double(last!.entropy)),
             ("clip_fraction", clipFraction), ("approx_kl", approxKL), ("grad_norm", gradientNorm),
-            ("response_tokens", Double(tokens) / rows),
+            ("response_tokens", Double(rollout.mask.elements.reduce(0, +)) / rows),
         ]
-    }
-
-    /// Greedy responses of the current policy.
-    public func respond(_ observations: [Observation]) throws -> [GeneratedResponse] {
-        var unused = SeededGenerator(seed: 0)
-        return try format.generate(model, observations: observations,
-                                   options: format.decodingOptions(maxNewTokens: hyperparameters.maxNewTokens), generator: &unused)
     }
 
     /// The task's validation metrics under greedy decoding.
     public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
-        try task.evaluate(split: split, count: hyperparameters.evaluationCount, seed: seed) { try respond($0).map(\.text) }
+        try task.evaluate(split: split, count: hyperparameters.evaluationCount, seed: run.seed) {
+            try run.respond($0, maxNewTokens: hyperparameters.maxNewTokens).map(\.text)
+        }
     }
 
     /// Greedy answers to a few validation examples with their rewards.
     public func samples(count: Int = 4) throws -> [Sample] {
-        var generator = SeededGenerator(seed: seed &+ DataSplit.validation.streamOffset)
-        let shown = task.examples(count: count, generator: &generator)
-        let responses = try respond(shown.map(\.observation))
-        return try zip(shown, responses).map { example, response in
-            Sample(observation: example.observation, response: response.text, scores: [("reward", try reward(example, response.text))])
-        }
+        try singleTurnSamples(task: task, run: run, count: count, maxNewTokens: hyperparameters.maxNewTokens, reward: reward)
     }
 
-    public func saveCheckpoint(to folder: String) throws {
-        try Checkpoint.save(TrainingState(model: model, optimizer: optimizer, tokenizer: format.tokenizer, generators: generators,
-                                          configuration: configuration, step: completedSteps), to: folder)
+    public func saveCheckpoint(to folder: String) throws { try run.saveCheckpoint(to: folder) }
+}
+
+/// Greedy answers of `run`'s policy to `count` validation examples, each with its reward.
+func singleTurnSamples(task: any SingleTurnTask, run: PolicyRun, count: Int, maxNewTokens: Int,
+                       reward: ResponseReward) throws -> [Sample] {
+    var generator = SeededGenerator(seed: run.seed &+ DataSplit.validation.streamOffset)
+    let shown = task.examples(count: count, generator: &generator)
+    let responses = try run.respond(shown.map(\.observation), maxNewTokens: maxNewTokens)
+    return try zip(shown, responses).map { example, response in
+        Sample(observation: example.observation, response: response.text, scores: [("reward", try reward(example, response.text))])
     }
 }

@@ -16,13 +16,15 @@ public struct WarmStart {
         format = PromptFormat(tokenizer: tokenizer, configuration: model.configuration)
     }
 
-    /// Freezes the warm start, adds fresh `lora` adapters and a value head with `valueHeadWidths`
-    /// hidden layers (seed 000: three layers), all trainable.
-    public mutating func prepareForRL(lora: LoRASettings, valueHeadWidths: [Int], generator: inout SeededGenerator) throws {
+    /// Freezes the warm start, adds fresh `lora` adapters and, unless `valueHeadWidths` is nil, a value
+    /// head with those hidden layers (seed 000: three layers in all); adapters and head train.
+    public mutating func prepareForRL(lora: LoRASettings, valueHeadWidths: [Int]?, generator: inout SeededGenerator) throws {
         model.setTrainable { _ in false }
         try model.addAdapters(rank: lora.rank, alpha: lora.alpha, dropout: lora.dropout, targets: Set(lora.targets), using: &generator)
-        model.valueHead = ValueHead(inputWidth: model.configuration.text.hiddenSize, hiddenWidths: valueHeadWidths,
-                                    activation: .relu, using: &generator)
+        if let valueHeadWidths {
+            model.valueHead = ValueHead(inputWidth: model.configuration.text.hiddenSize, hiddenWidths: valueHeadWidths,
+                                        activation: .relu, using: &generator)
+        }
         model.setTrainable { name in name.contains("lora_") || name.hasPrefix("value_head.") }
     }
 }
