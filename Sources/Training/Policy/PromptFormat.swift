@@ -109,6 +109,22 @@ public struct PromptFormat: Sendable {
         }
     }
 
+    /// The best beam-search response per observation (Specs/Generation.md Generation-8), as text and
+    /// tokens (`</s>` and padding removed). `options.decoding` should come from `decodingOptions`.
+    @_specialize(where T == Float)
+    public func beamSearch<T: Scalar>(_ model: VisionLanguageModel<T>, observations: [Observation],
+                                      options: BeamSearchOptions) throws -> [(tokens: [Int], text: String)] {
+        let prompt: ModelBatch<T> = try promptBatch(observations)
+        var (decoder, logits) = try IncrementalDecoder.prefill(model, prompt: prompt, maxNewTokens: options.decoding.maxNewTokens)
+        let result = try Generation.beamSearch(&decoder, prompt: prompt.tokens, logits: logits.converted(to: Double.self),
+                                               options: options)
+        return try result.sequences.map { sequence in
+            var ids = Array(sequence[prompt.length...])
+            if let end = ids.firstIndex(of: endOfSequence) { ids = Array(ids[...end]) }
+            return (ids, try tokenizer.responseText(ids))
+        }
+    }
+
     /// Rotary positions that count real tokens (0 for padding before the first one).
     static func cumulativePositions(_ mask: [[Bool]]) -> [[Int]] {
         mask.map { row in
