@@ -45,6 +45,15 @@ public struct LinePlot: Sendable {
         return text
     }
 
+    /// Each point replaced by the mean of the finite values among it and the `window − 1` before it.
+    public static func movingAverage(_ points: [(x: Double, y: Double)], window: Int) -> [(x: Double, y: Double)] {
+        guard window > 1 else { return points }
+        return points.indices.map { i in
+            let recent = points[max(0, i - window + 1)...i].map(\.y).filter(\.isFinite)
+            return (points[i].x, recent.isEmpty ? .nan : recent.reduce(0, +) / Double(recent.count))
+        }
+    }
+
     /// The chart as an RGB canvas.
     public func render() -> Canvas {
         var canvas = Canvas(width: width, height: height)

@@ -54,11 +54,7 @@ public struct MetricsLog {
         path = (folder as NSString).appendingPathComponent(Self.fileName)
         var kept: [StepMetrics] = []
         if let resumedStep, FileManager.default.fileExists(atPath: path) {
-            let text = String(decoding: try InputFile.bytes(atPath: path), as: UTF8.self)
-            for line in text.split(separator: "\n") where !line.isEmpty {
-                let metrics = try StepMetrics(json: try JSONValue(parsing: String(line)))
-                if metrics.step <= resumedStep { kept.append(metrics) }
-            }
+            kept = try Self.read(folder: folder).filter { $0.step <= resumedStep }
         }
         let contents = kept.map { $0.json.serialized() + "\n" }.joined()
         try AtomicFile.write(Data(contents.utf8), to: path)
@@ -69,6 +65,13 @@ public struct MetricsLog {
             throw InputError.invalidArgument(argument: path, reason: "cannot be opened for appending (\(error.localizedDescription))")
         }
         history = kept
+    }
+
+    /// Every step logged in `folder`'s metrics file, read without modifying it.
+    /// - Throws: the file reader's errors; `invalidArgument` for a line that is not a step's metrics.
+    public static func read(folder: String) throws -> [StepMetrics] {
+        let text = String(decoding: try InputFile.bytes(atPath: (folder as NSString).appendingPathComponent(fileName)), as: UTF8.self)
+        return try text.split(separator: "\n").filter { !$0.isEmpty }.map { try StepMetrics(json: try JSONValue(parsing: String($0))) }
     }
 
     /// Appends one step's line and flushes it.
