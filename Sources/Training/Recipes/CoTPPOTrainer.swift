@@ -214,9 +214,7 @@ public struct CoTPPOTrainer {
 
     /// The task's validation metrics with greedy responses.
     public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
-        try task.evaluate(split: split, count: hyperparameters.evaluationCount, seed: run.seed) {
-            try run.respond($0, maxNewTokens: hyperparameters.maxNewTokens).map(\.text)
-        }
+        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
     }
 
     /// Greedy responses to the first observations of a few validation episodes.

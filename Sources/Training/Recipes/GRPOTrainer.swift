@@ -138,13 +138,11 @@ public struct GRPOTrainer {
     }
 
     public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
-        try task.evaluate(split: split, count: hyperparameters.evaluationCount, seed: run.seed) {
-            try run.respond($0, maxNewTokens: hyperparameters.maxNewTokens).map(\.text)
-        }
+        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
     }
 
     public func samples(count: Int = 4) throws -> [Sample] {
-        try singleTurnSamples(task: task, run: run, count: count, maxNewTokens: hyperparameters.maxNewTokens, reward: reward)
+        try run.samples(task, count: count, maxNewTokens: hyperparameters.maxNewTokens, reward: reward)
     }
 
     public func saveCheckpoint(to folder: String) throws { try run.saveCheckpoint(to: folder) }

@@ -53,6 +53,21 @@ public struct PolicyRun {
                                    generator: &unused)
     }
 
+    /// `task`'s metrics on `count` examples or episodes of `split` under greedy decoding.
+    public func evaluate(_ task: any PolicyTask, split: DataSplit, count: Int, maxNewTokens: Int) throws -> [(name: String, value: Double)] {
+        try task.evaluate(split: split, count: count, seed: seed) { try respond($0, maxNewTokens: maxNewTokens).map(\.text) }
+    }
+
+    /// Greedy answers to `count` validation examples of `task`, each with its reward.
+    public func samples(_ task: any SingleTurnTask, count: Int, maxNewTokens: Int, reward: ResponseReward) throws -> [Sample] {
+        var generator = SeededGenerator(seed: seed &+ DataSplit.validation.streamOffset)
+        let shown = task.examples(count: count, generator: &generator)
+        let responses = try respond(shown.map(\.observation), maxNewTokens: maxNewTokens)
+        return try zip(shown, responses).map { example, response in
+            Sample(observation: example.observation, response: response.text, scores: [("reward", try reward(example, response.text))])
+        }
+    }
+
     /// The model with its adapters disabled: the frozen warm start (no copy of the weights is kept
     /// beyond this value's copy-on-write storage).
     public var reference: VisionLanguageModel<Float> {

@@ -140,26 +140,13 @@ public struct TokenPPOTrainer {
 
     /// The task's validation metrics under greedy decoding.
     public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
-        try task.evaluate(split: split, count: hyperparameters.evaluationCount, seed: run.seed) {
-            try run.respond($0, maxNewTokens: hyperparameters.maxNewTokens).map(\.text)
-        }
+        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
     }
 
     /// Greedy answers to a few validation examples with their rewards.
     public func samples(count: Int = 4) throws -> [Sample] {
-        try singleTurnSamples(task: task, run: run, count: count, maxNewTokens: hyperparameters.maxNewTokens, reward: reward)
+        try run.samples(task, count: count, maxNewTokens: hyperparameters.maxNewTokens, reward: reward)
     }
 
     public func saveCheckpoint(to folder: String) throws { try run.saveCheckpoint(to: folder) }
-}
-
-/// Greedy answers of `run`'s policy to `count` validation examples, each with its reward.
-func singleTurnSamples(task: any SingleTurnTask, run: PolicyRun, count: Int, maxNewTokens: Int,
-                       reward: ResponseReward) throws -> [Sample] {
-    var generator = SeededGenerator(seed: run.seed &+ DataSplit.validation.streamOffset)
-    let shown = task.examples(count: count, generator: &generator)
-    let responses = try run.respond(shown.map(\.observation), maxNewTokens: maxNewTokens)
-    return try zip(shown, responses).map { example, response in
-        Sample(observation: example.observation, response: response.text, scores: [("reward", try reward(example, response.text))])
-    }
 }
