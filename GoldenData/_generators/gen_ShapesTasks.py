@@ -406,6 +406,10 @@ def main():
     parse_case("parse-relation-end", "a relation with nothing after it is dropped", "a circle below")
     parse_case("parse-left-without-of", "left without of is an unknown word", "a circle left a square")
     parse_case("parse-limit", "more than nine objects: the first nine kept", "five circles and six squares and a triangle")
+    parse_case("parse-limit-modifiers", "a noun with no room left is ignored with its modifiers",
+               "nine circles and a red square")
+    parse_case("parse-relation-replaced", "a later relation before the next object replaces the earlier one",
+               "a circle above below a square")
     parse_case("parse-empty", "no words", "")
     parse_case("parse-case-punctuation", "case folding and punctuation", "A Large YELLOW Triangle, above: one small Circle.")
 

@@ -44,10 +44,7 @@ public enum ShapesVQASampler {
             let a = (g.element(of: shapes), g.element(of: colors))
             var b = a
             while b == a { b = (g.element(of: shapes), g.element(of: colors)) }
-            let probe = { (cell: Int) in SceneObject(.circle, .red, .small, column: cell % 3, row: cell / 3) }
-            let pairs = (0..<9).flatMap { i in (0..<9).filter { $0 != i }.map { (i, $0) } }
-                .filter { relation.holds(probe($0.0), probe($0.1)) == yes }
-            let (cellA, cellB) = g.element(of: pairs)
+            let (cellA, cellB) = g.element(of: (yes ? Self.cellPairs.holding : Self.cellPairs.failing)[relation]!)
             specs = [a, b]
             fixedCells = [(cellA, 0), (cellB, 1)]
             for _ in 0..<g.nextInt(below: 3) {
@@ -78,6 +75,18 @@ public enum ShapesVQASampler {
         let scene = placed(specs, fixedCells: fixedCells, using: &g)
         return (scene, question)
     }
+
+    /// Ordered pairs of distinct cells by relation, split by whether the relation holds.
+    static let cellPairs: (holding: [ShapesRelation: [(Int, Int)]], failing: [ShapesRelation: [(Int, Int)]]) = {
+        let probe = { (cell: Int) in SceneObject(.circle, .red, .small, column: cell % 3, row: cell / 3) }
+        let pairs = (0..<9).flatMap { i in (0..<9).filter { $0 != i }.map { (i, $0) } }
+        var holding: [ShapesRelation: [(Int, Int)]] = [:], failing: [ShapesRelation: [(Int, Int)]] = [:]
+        for relation in ShapesRelation.allCases {
+            holding[relation] = pairs.filter { relation.holds(probe($0.0), probe($0.1)) }
+            failing[relation] = pairs.filter { !relation.holds(probe($0.0), probe($0.1)) }
+        }
+        return (holding, failing)
+    }()
 
     /// Objects with uniform sizes in uniform distinct cells; `fixedCells` pins (cell, object index).
     static func placed(_ specs: [(ShapeKind, ShapeColor)], fixedCells: [(Int, Int)], using g: inout SeededGenerator) -> ShapesScene {
