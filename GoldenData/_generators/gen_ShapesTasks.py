@@ -342,23 +342,20 @@ def main():
     answer_case("count-yellow", "ShapesTasks-6", "one yellow object", scene, {"type": "count", "by": "color", "color": "yellow"})
     answer_case("count-none", "ShapesTasks-6", "no green object: 0 / zero", [obj("circle", "red", "small", 0, 0)],
                 {"type": "count", "by": "color", "color": "green"})
-    for rel in RELATIONS:
-        q = {"type": "position", "shape": "circle", "color": "red", "relation": rel,
-             "other_shape": "square", "other_color": "blue"}
-        answer_case(f"position-{rel.replace(' ', '-')}", "ShapesTasks-7",
-                    "red circle at (0,0), blue square at (2,0): left of yes, same row so above/below no", scene, q)
-    tie = [obj("circle", "red", "small", 1, 0), obj("square", "blue", "large", 1, 2)]
-    for rel in RELATIONS:
-        q = {"type": "position", "shape": "circle", "color": "red", "relation": rel,
-             "other_shape": "square", "other_color": "blue"}
-        answer_case(f"tie-column-{rel.replace(' ', '-')}", "ShapesTasks-3",
-                    "same column: neither left nor right (strict); above by row", tie, q)
-    diag = [obj("triangle", "yellow", "small", 2, 0), obj("square", "green", "small", 0, 1)]
-    for rel in RELATIONS:
-        q = {"type": "position", "shape": "square", "color": "green", "relation": rel,
-             "other_shape": "triangle", "other_color": "yellow"}
-        answer_case(f"diagonal-{rel.replace(' ', '-')}", "ShapesTasks-3",
-                    "diagonal: the green square is left of and below the yellow triangle", diag, q)
+    def relation_cases(prefix, eq, comment, objects, first, second):
+        for rel in RELATIONS:
+            q = {"type": "position", "shape": first[0], "color": first[1], "relation": rel,
+                 "other_shape": second[0], "other_color": second[1]}
+            answer_case(f"{prefix}-{rel.replace(' ', '-')}", eq, comment, objects, q)
+
+    relation_cases("position", "ShapesTasks-7",
+                   "red circle at (0,0), blue square at (2,0): left of yes, same row so above/below no",
+                   scene, ("circle", "red"), ("square", "blue"))
+    relation_cases("tie-column", "ShapesTasks-3", "same column: neither left nor right (strict); above by row",
+                   [obj("circle", "red", "small", 1, 0), obj("square", "blue", "large", 1, 2)], ("circle", "red"), ("square", "blue"))
+    relation_cases("diagonal", "ShapesTasks-3", "diagonal: the green square is left of and below the yellow triangle",
+                   [obj("triangle", "yellow", "small", 2, 0), obj("square", "green", "small", 0, 1)],
+                   ("square", "green"), ("triangle", "yellow"))
     answer_case("position-same-object", "ShapesTasks-7", "both descriptions name the same object", scene,
                 {"type": "position", "shape": "circle", "color": "red", "relation": "above",
                  "other_shape": "circle", "other_color": "red"})
