@@ -23,6 +23,10 @@ struct ColourTask: PolicyTask {
         }
     }
 
+    func showcase(split: DataSplit, count: Int, seed: UInt64) -> [(observation: Observation, answer: String)] {
+        (0..<count).map { (observation($0 % 3), "{\"answer\": \"\(Self.colours[$0 % 3].0)\"}") }
+    }
+
     func evaluate(split: DataSplit, count: Int, seed: UInt64,
                   policy: ([Observation]) throws -> [String]) throws -> [(name: String, value: Double)] {
         let answers = try policy((0..<3).map(observation))

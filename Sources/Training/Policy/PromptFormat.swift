@@ -125,6 +125,12 @@ public struct PromptFormat: Sendable {
         }
     }
 
+    /// Greedy responses (the evaluation policy of every recipe).
+    public func respond<T: Scalar>(_ model: VisionLanguageModel<T>, observations: [Observation], maxNewTokens: Int) throws -> [GeneratedResponse] {
+        var unused = SeededGenerator(seed: 0)
+        return try generate(model, observations: observations, options: decodingOptions(maxNewTokens: maxNewTokens), generator: &unused)
+    }
+
     /// Rotary positions that count real tokens (0 for padding before the first one).
     static func cumulativePositions(_ mask: [[Bool]]) -> [[Int]] {
         mask.map { row in

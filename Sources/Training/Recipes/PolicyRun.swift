@@ -48,9 +48,7 @@ public struct PolicyRun {
 
     /// Greedy responses of the current policy.
     public func respond(_ observations: [Observation], maxNewTokens: Int) throws -> [GeneratedResponse] {
-        var unused = SeededGenerator(seed: 0)
-        return try format.generate(model, observations: observations, options: format.decodingOptions(maxNewTokens: maxNewTokens),
-                                   generator: &unused)
+        try format.respond(model, observations: observations, maxNewTokens: maxNewTokens)
     }
 
     /// `task`'s metrics on `count` examples or episodes of `split` under greedy decoding.

@@ -11,6 +11,9 @@ public protocol PolicyTask: Sendable {
     /// `count` warm-start demonstrations (observation, target response) drawn with `generator` —
     /// deliberately imperfect, as the task's Spec describes.
     func demonstrations(count: Int, generator: inout SeededGenerator) -> [(observation: Observation, response: String)]
+    /// `count` observations of `split` with the answer the task's reference (or expert) gives, for
+    /// `rlref render`.
+    func showcase(split: DataSplit, count: Int, seed: UInt64) -> [(observation: Observation, answer: String)]
     /// Metrics of `policy` on `count` examples or episodes of `split` (headline first). `policy`
     /// answers a batch of observations with one text each.
     func evaluate(split: DataSplit, count: Int, seed: UInt64,

@@ -90,9 +90,7 @@ public struct SupervisedTrainer {
 
     /// Greedy responses of the current model.
     public func respond(_ observations: [Observation]) throws -> [GeneratedResponse] {
-        var unused = SeededGenerator(seed: 0)
-        return try format.generate(model, observations: observations,
-                                   options: format.decodingOptions(maxNewTokens: hyperparameters.maxNewTokens), generator: &unused)
+        try format.respond(model, observations: observations, maxNewTokens: hyperparameters.maxNewTokens)
     }
 
     /// The task's validation metrics under greedy decoding.

@@ -8,7 +8,7 @@ public enum SettingKind: Sendable, Equatable {
     case flag
     case choice([String])
 
-    var summary: String {
+    public var summary: String {
         switch self {
         case .integer(let r): "integer in \(r.lowerBound)…\(r.upperBound)"
         case .real(let r): "number in \(r.lowerBound)…\(r.upperBound)"
