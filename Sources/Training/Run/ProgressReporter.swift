@@ -10,7 +10,8 @@ public struct ProgressReporter {
     private let firstStep: Int
     private let start = Date()
     /// Metrics shown on the line, in this order, when a step reports them.
-    public static let featured = ["reward", "loss", "kl", "clip_fraction", "entropy", "value_loss", "success_rate", "accuracy"]
+    public static let featured = ["reward", "loss", "kl", "clip_fraction", "entropy", "value_loss", "success_rate", "accuracy",
+                                  "eval_accuracy", "eval_object_recall", "eval_success_rate"]
 
     public init(totalSteps: Int, firstStep: Int, logEvery: Int = 10,
                 isTerminal: Bool = isatty(FileHandle.standardError.fileDescriptor) != 0) {

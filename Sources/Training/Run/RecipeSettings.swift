@@ -7,9 +7,12 @@ public enum SettingKind: Sendable, Equatable {
     case real(ClosedRange<Double>)
     case flag
     case choice([String])
+    /// Free text (a path, a list); non-empty.
+    case text
 
     public var summary: String {
         switch self {
+        case .text: "text"
         case .integer(let r): "integer in \(r.lowerBound)…\(r.upperBound)"
         case .real(let r): "number in \(r.lowerBound)…\(r.upperBound)"
         case .flag: "true or false"
@@ -91,6 +94,9 @@ public struct RecipeSettings: Sendable, Equatable {
         case .choice(let options):
             guard options.contains(text) else { throw fail }
             return .string(text)
+        case .text:
+            guard !text.isEmpty else { throw fail }
+            return .string(text)
         }
     }
 
@@ -105,7 +111,7 @@ public struct RecipeSettings: Sendable, Equatable {
     public func real(_ key: String) -> Double { value(key).numberValue! }
     /// A flag setting of the table. - Precondition: `key` is declared with `.flag`.
     public func flag(_ key: String) -> Bool { value(key) == .bool(true) }
-    /// A choice setting of the table. - Precondition: `key` is declared with `.choice`.
+    /// A choice or text setting of the table. - Precondition: `key` is declared with `.choice` or `.text`.
     public func choice(_ key: String) -> String {
         guard case .string(let s) = value(key) else { preconditionFailure("\(key) is not a choice") }
         return s
