@@ -18,6 +18,8 @@ public struct SupervisedRecipe: TrainingRecipe {
             RecipeSetting("max_grad_norm", .real(0...1e6), default: "\(d.maxGradientNorm)", "global gradient-norm clip"),
             RecipeSetting("eval_count", .integer(1...100_000), default: "\(d.evaluationCount)", "validation examples or episodes"),
             RecipeSetting("max_new_tokens", .integer(1...512), default: "\(d.maxNewTokens)", "longest generated response"),
+            RecipeSetting("caption_fraction", .real(0...1), default: "0.5",
+                          "shapes VQA: fraction of demonstrations that are detailed captions (caption pretraining)"),
         ]
     }
 
@@ -33,7 +35,7 @@ public struct SupervisedRecipe: TrainingRecipe {
         h.maxGradientNorm = settings.real("max_grad_norm")
         h.evaluationCount = settings.integer("eval_count")
         h.maxNewTokens = settings.integer("max_new_tokens")
-        let task = try PolicyTasks.make(settings.choice("task"))
+        let task = try PolicyTasks.make(settings.choice("task"), captionFraction: settings.real("caption_fraction"))
         trainer = try SupervisedTrainer(task: task, hyperparameters: h, seed: seed, configuration: settings.json, checkpoint: checkpoint)
         log("sft on \(task.name): \(trainer.model.configuration.text.vocabularySize)-word vocabulary, "
             + "\(trainer.model.parameterCount) parameters")

@@ -5,10 +5,10 @@ import Tensor
 public enum PolicyTasks {
     public static let names: [String] = ShapesTask.allCases.map(\.rawValue)
 
-    /// The task named `name`.
+    /// The task named `name`; `captionFraction` mixes detailed captions into shapes VQA's warm start.
     /// - Throws: `invalidArgument` naming `task` for an unknown name, with the valid ones.
-    public static func make(_ name: String) throws -> any PolicyTask {
-        if let shapes = ShapesTask(rawValue: name) { return ShapesPolicyTask(shapes) }
+    public static func make(_ name: String, captionFraction: Double = 0) throws -> any PolicyTask {
+        if let shapes = ShapesTask(rawValue: name) { return ShapesPolicyTask(shapes, captionFraction: captionFraction) }
         throw InputError.invalidArgument(argument: "task", reason: "unknown task \(name.sanitizedForMessage()); tasks: \(names.joined(separator: ", "))")
     }
 }

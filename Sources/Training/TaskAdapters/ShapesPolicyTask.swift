@@ -6,10 +6,15 @@ public struct ShapesPolicyTask: SingleTurnTask {
     public let task: ShapesTask
     /// Fraction of wrong or vague VQA warm-start answers (captioning warm starts are always short).
     public var warmStartNoise: Double
+    /// Fraction of VQA warm-start demonstrations replaced by detailed captions of a captioning scene —
+    /// LLaVA's caption pretraining stage in miniature, which teaches the tiny model to read the image
+    /// far faster than one-word answers do (README, "Warm starts").
+    public var captionFraction: Double
 
-    public init(_ task: ShapesTask, warmStartNoise: Double = 0.3) {
+    public init(_ task: ShapesTask, warmStartNoise: Double = 0.3, captionFraction: Double = 0) {
         self.task = task
         self.warmStartNoise = warmStartNoise
+        self.captionFraction = captionFraction
     }
 
     public var name: String { task.rawValue }
@@ -21,10 +26,13 @@ public struct ShapesPolicyTask: SingleTurnTask {
     }
 
     public func demonstrations(count: Int, generator: inout SeededGenerator) -> [(observation: Observation, response: String)] {
-        let examples = examples(count: count, generator: &generator)
+        let captions = task == .vqa ? (0..<count).filter { _ in generator.nextUniform() < captionFraction }.count : 0
+        let examples = examples(count: count - captions, generator: &generator)
         // `warmStartNoise` is checked to lie in [0, 1] when the task is made (PolicyTasks).
         let targets = try! task.warmStartTargets(for: examples, noise: warmStartNoise, using: &generator)
-        return zip(examples, targets).map { ($0.observation, $1) }
+        let detailed = captions == 0 ? [] : ShapesTask.captioning.examples(split: .train, seed: generator.next(), count: captions)
+            .map { ($0.observation, $0.answer) }
+        return zip(examples, targets).map { ($0.observation, $1) } + detailed
     }
 
     public func showcase(split: DataSplit, count: Int, seed: UInt64) -> [(observation: Observation, answer: String)] {
