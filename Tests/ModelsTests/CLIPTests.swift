@@ -148,5 +148,9 @@ struct CLIPTests {
         let model = try CLIPModel<Float>(configuration: c, using: &generator)
         #expect(model.logitScale.value.elements == [Float(2.6592)])
         #expect(model.namedParameters.count == 4 + 2 * 16 + 7 + 2 * 16 + 3)
+        var clamped = model
+        clamped.logitScale.value.elements[0] = 5
+        clamped.clampLogitScale(to: 0...log(100))
+        #expect(clamped.logitScale.value.elements[0] == Float(log(100.0)))
     }
 }

@@ -110,6 +110,14 @@ public struct CLIPModel<T: Scalar>: Sendable {
         return pass.loss!
     }
 
+    /// open_clip's bound on the temperature (Specs/CLIP.md, "Conventions"): after an optimiser step, sets
+    /// logit_scale to the nearest point of `range` (open_clip: [0, ln 100]). The forward-pass alternative is
+    /// `maxLogitScale` (CLIP-7).
+    public mutating func clampLogitScale(to range: ClosedRange<Double>) {
+        let s = Double(logitScale.value.elements[0])
+        logitScale.value.elements[0] = T(min(max(s, range.lowerBound), range.upperBound))
+    }
+
     /// Unit-length text embeddings [B, P] (CLIP-4) for rewards: caption–image and text–text cosines
     /// are dot products of these rows.
     /// - Throws: the batch's text errors (`tokens` validated as in `CLIPBatch.validate`).
