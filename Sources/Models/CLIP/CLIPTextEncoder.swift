@@ -56,13 +56,7 @@ public struct CLIPTextEncoder<T: Scalar>: Sendable {
         let positions = (0..<rows).flatMap { _ in Array(0..<length) }
         let x = tokenEmbedding.forward(ids) + positionEmbedding.forward(positions)
         let batch = SelfAttention<T>.Batch(batch: rows, length: length, keyMask: attentionMask.flatMap { $0 })
-        var h = x
-        var caches: [EncoderLayer<T>.Cache] = []
-        for layer in layers {
-            let (next, cache) = layer.forward(h, batch: batch, context: &context)
-            h = next
-            caches.append(cache)
-        }
+        let (h, caches) = layers.forward(x, batch: batch, context: &context)
         let (hidden, normCache) = finalLayerNorm.forward(h)
         let pooledRows = pooledPositions.enumerated().map { $0.offset * length + $0.element }
         var pooled = Tensor<T>(shape: [rows, d])
@@ -81,10 +75,7 @@ public struct CLIPTextEncoder<T: Scalar>: Sendable {
         for (b, row) in pass.pooledRows.enumerated() {
             for j in 0..<d { g.elements[row * d + j] += pooledGradient.elements[b * d + j] }
         }
-        g = finalLayerNorm.backward(g, cache: pass.finalLayerNorm)
-        for index in stride(from: layers.count - 1, through: 0, by: -1) {
-            g = layers[index].backward(g, cache: pass.layers[index], batch: pass.batch)
-        }
+        g = layers.backward(finalLayerNorm.backward(g, cache: pass.finalLayerNorm), caches: pass.layers, batch: pass.batch)
         tokenEmbedding.backward(g, ids: pass.ids)
         positionEmbedding.backward(g, ids: pass.positions)
     }

@@ -9,17 +9,9 @@ extension CLIPConfiguration {
     /// Reads a transformers `CLIPConfig` JSON object. Missing fields take transformers' defaults; another
     /// `model_type` or a field of the wrong type is a typed error naming it.
     public init(huggingFace json: JSONValue) throws {
-        guard case .object(let root) = json else {
-            throw InputError.invalidArgument(argument: "config.json", reason: "not a JSON object")
-        }
-        let reader = ConfigReader(object: root, path: "config.json")
-        if let type = try reader.string("model_type"), type != "clip" {
-            throw InputError.invalidArgument(argument: "config.json.model_type", reason: "is not \"clip\"")
-        }
+        let reader = try ConfigReader(root: json, modelType: "clip")
         let t = try reader.child("text_config")
-        if let type = try t.string("model_type"), type != "clip_text_model" {
-            throw InputError.invalidArgument(argument: "text_config.model_type", reason: "is not \"clip_text_model\"")
-        }
+        try t.requireModelType("clip_text_model")
         var text = CLIPTextConfiguration(
             vocabularySize: try t.int("vocab_size") ?? 49408, hiddenSize: try t.int("hidden_size") ?? 512,
             intermediateSize: try t.int("intermediate_size") ?? 2048, layers: try t.int("num_hidden_layers") ?? 12,

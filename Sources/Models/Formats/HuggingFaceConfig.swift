@@ -8,18 +8,10 @@ extension ModelConfiguration {
     /// Reads a transformers `LlavaConfig` JSON object. Missing optional fields take transformers'
     /// defaults; an unsupported architecture or a field of the wrong type is a typed error.
     public init(huggingFace json: JSONValue) throws {
-        guard case .object(let root) = json else {
-            throw InputError.invalidArgument(argument: "config.json", reason: "not a JSON object")
-        }
-        let reader = ConfigReader(object: root, path: "config.json")
-        if let type = try reader.string("model_type"), type != "llava" {
-            throw InputError.invalidArgument(argument: "config.json.model_type", reason: "is not \"llava\"")
-        }
+        let reader = try ConfigReader(root: json, modelType: "llava")
         let v = try reader.child("vision_config")
         let t = try reader.child("text_config")
-        if let type = try t.string("model_type"), type != "llama" {
-            throw InputError.invalidArgument(argument: "text_config.model_type", reason: "is not \"llama\"")
-        }
+        try t.requireModelType("llama")
         let vision = try VisionConfiguration(huggingFace: v)
         let heads = try t.int("num_attention_heads") ?? 32
         var text = TextConfiguration(
@@ -96,9 +88,7 @@ extension VisionConfiguration {
     /// Reads a transformers `CLIPVisionConfig` object (`vision_config` of LLaVA and CLIP); missing
     /// fields take transformers' defaults.
     init(huggingFace v: ConfigReader) throws {
-        if let type = try v.string("model_type"), type != "clip_vision_model" {
-            throw InputError.invalidArgument(argument: "vision_config.model_type", reason: "is not \"clip_vision_model\"")
-        }
+        try v.requireModelType("clip_vision_model")
         self.init(hiddenSize: try v.int("hidden_size") ?? 768, intermediateSize: try v.int("intermediate_size") ?? 3072,
                   layers: try v.int("num_hidden_layers") ?? 12, heads: try v.int("num_attention_heads") ?? 12,
                   imageSize: try v.int("image_size") ?? 224, patchSize: try v.int("patch_size") ?? 32)
@@ -126,6 +116,28 @@ extension VisionConfiguration {
 struct ConfigReader {
     var object: JSONObject
     var path: String
+
+    init(object: JSONObject, path: String) {
+        self.object = object
+        self.path = path
+    }
+
+    /// The root object of a config.json whose `model_type`, when given, is `modelType`.
+    /// - Throws: `invalidArgument` for a non-object or another model type.
+    init(root json: JSONValue, modelType: String) throws {
+        guard case .object(let root) = json else {
+            throw InputError.invalidArgument(argument: "config.json", reason: "not a JSON object")
+        }
+        self.init(object: root, path: "config.json")
+        try requireModelType(modelType)
+    }
+
+    /// Throws `invalidArgument` naming `<path>.model_type` when the field is present and not `type`.
+    func requireModelType(_ type: String) throws {
+        if let found = try string("model_type"), found != type {
+            throw InputError.invalidArgument(argument: "\(path).model_type", reason: "is not \"\(type)\"")
+        }
+    }
 
     func child(_ key: String) throws -> ConfigReader {
         guard let c = try optionalChild(key) else { throw InputError.missingInput(argument: "\(path).\(key)") }
