@@ -78,6 +78,7 @@ public struct ParameterGroupOptimizer<T: Scalar>: Sendable {
     /// the CLIP model). Returns the global gradient norm before clipping.
     @discardableResult
     @_specialize(where T == Float, Model == VisionLanguageModel<Float>)
+    @_specialize(where T == Float, Model == CLIPModel<Float>)
     public mutating func step<Model: NamedParameters>(_ model: inout Model) throws -> T where Model.Element == T {
         let members = try members(of: model)
         var gradients = members.map { model[keyPath: $0.path].gradient }

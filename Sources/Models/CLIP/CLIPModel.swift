@@ -121,6 +121,7 @@ public struct CLIPModel<T: Scalar>: Sendable {
     /// Unit-length text embeddings [B, P] (CLIP-4) for rewards: caption–image and text–text cosines
     /// are dot products of these rows.
     /// - Throws: the batch's text errors (`tokens` validated as in `CLIPBatch.validate`).
+    @_specialize(where T == Float)
     public func textEmbeddings(tokens: [[Int]], attentionMask: [[Bool]]? = nil) throws -> Tensor<T> {
         let c = configuration
         let texts = CLIPBatch<T>(tokens: tokens, attentionMask: attentionMask, pixels: Tensor(shape: [0]))
@@ -134,6 +135,7 @@ public struct CLIPModel<T: Scalar>: Sendable {
 
     /// Unit-length image embeddings [I, P] (CLIP-4) of preprocessed pixels [I, C, S, S].
     /// - Throws: `shapeMismatch` for pixels of another shape, `nonFinite`.
+    @_specialize(where T == Float)
     public func imageEmbeddings(pixels: Tensor<T>) throws -> Tensor<T> {
         try CLIPBatch<T>(tokens: [], pixels: pixels).validateImages(for: configuration)
         var context = ForwardContext.evaluation
