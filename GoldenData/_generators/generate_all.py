@@ -6,7 +6,9 @@ Usage (from the package root):
 Every generator is deterministic (fixed seeds), so a rerun reproduces the committed JSON byte for byte.
 gen_Model.py (GoldenData/Model/layers.json) and gen_ModelTransformers.py (the GoldenData/Model/transformers/
 folders, safetensors included) run Hugging Face transformers / PEFT on PyTorch, pinned in requirements.txt;
-check_rlref_export.py is a checker for model folders written by RLRef, not a generator, and is not run here.
+gen_CLIP.py writes GoldenData/CLIP/clip.json and the CLIPModel folder GoldenData/CLIP/transformers/micro/ the same
+way. check_rlref_export.py and check_clip_export.py are checkers for model folders written by RLRef (`rlref model
+init`, `rlref model init-clip`), not generators, and are not run here.
 """
 import glob
 import os

@@ -25,6 +25,7 @@ public enum Catalog {
         TokenizerEvaluator(),
         GenerationEvaluator(),
         ShapesTasksEvaluator(),
+        CLIPEvaluator(),
     ]
 
     /// The evaluator for a Spec name, or nil.

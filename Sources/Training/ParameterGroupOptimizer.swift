@@ -62,10 +62,11 @@ public struct ParameterGroupOptimizer<T: Scalar>: Sendable {
         self.stepCount = stepCount
     }
 
-    /// The trainable parameters of `model` with the index of their group, in `ParameterNames.all` order.
+    /// The trainable parameters of `model` with the index of their group, in `namedParameters` order.
     /// - Throws: `invalidArgument` naming a trainable parameter that no group claims.
-    func members(of model: VisionLanguageModel<T>) throws -> [(name: String, path: ParameterNames.Path<T>, group: Int)] {
-        try ParameterNames.all(model).filter { model[keyPath: $0.1].isTrainable }.map { name, path in
+    func members<Model: NamedParameters>(of model: Model) throws
+        -> [(name: String, path: WritableKeyPath<Model, Parameter<T>>, group: Int)] where Model.Element == T {
+        try model.namedParameters.filter { model[keyPath: $0.1].isTrainable }.map { name, path in
             guard let g = groups.firstIndex(where: { $0.contains(name) }) else {
                 throw InputError.invalidArgument(argument: name, reason: "is trainable but in no parameter group")
             }
@@ -73,10 +74,12 @@ public struct ParameterGroupOptimizer<T: Scalar>: Sendable {
         }
     }
 
-    /// One update of every trainable parameter. Returns the global gradient norm before clipping.
+    /// One update of every trainable parameter of any named-parameter model (the LLaVA-layout model,
+    /// the CLIP model). Returns the global gradient norm before clipping.
     @discardableResult
-    @_specialize(where T == Float)
-    public mutating func step(_ model: inout VisionLanguageModel<T>) throws -> T {
+    @_specialize(where T == Float, Model == VisionLanguageModel<Float>)
+    @_specialize(where T == Float, Model == CLIPModel<Float>)
+    public mutating func step<Model: NamedParameters>(_ model: inout Model) throws -> T where Model.Element == T {
         let members = try members(of: model)
         var gradients = members.map { model[keyPath: $0.path].gradient }
         var norm: T = 0

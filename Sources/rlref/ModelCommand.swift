@@ -6,8 +6,8 @@ import Verification
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "model", abstract: "Create and inspect LLaVA-layout model folders (Specs/Model.md).",
-        subcommands: [ModelInitCommand.self])
+        commandName: "model", abstract: "Create LLaVA-layout (Specs/Model.md) and CLIP (Specs/CLIP.md) model folders.",
+        subcommands: [ModelInitCommand.self, CLIPInitCommand.self])
 }
 
 /// `rlref model init`: a freshly initialised model folder in Hugging Face's layout, with the logits

@@ -8,29 +8,11 @@ extension ModelConfiguration {
     /// Reads a transformers `LlavaConfig` JSON object. Missing optional fields take transformers'
     /// defaults; an unsupported architecture or a field of the wrong type is a typed error.
     public init(huggingFace json: JSONValue) throws {
-        guard case .object(let root) = json else {
-            throw InputError.invalidArgument(argument: "config.json", reason: "not a JSON object")
-        }
-        let reader = ConfigReader(object: root, path: "config.json")
-        if let type = try reader.string("model_type"), type != "llava" {
-            throw InputError.invalidArgument(argument: "config.json.model_type", reason: "is not \"llava\"")
-        }
+        let reader = try ConfigReader(root: json, modelType: "llava")
         let v = try reader.child("vision_config")
         let t = try reader.child("text_config")
-        if let type = try v.string("model_type"), type != "clip_vision_model" {
-            throw InputError.invalidArgument(argument: "vision_config.model_type", reason: "is not \"clip_vision_model\"")
-        }
-        if let type = try t.string("model_type"), type != "llama" {
-            throw InputError.invalidArgument(argument: "text_config.model_type", reason: "is not \"llama\"")
-        }
-        var vision = VisionConfiguration(
-            hiddenSize: try v.int("hidden_size") ?? 768, intermediateSize: try v.int("intermediate_size") ?? 3072,
-            layers: try v.int("num_hidden_layers") ?? 12, heads: try v.int("num_attention_heads") ?? 12,
-            imageSize: try v.int("image_size") ?? 224, patchSize: try v.int("patch_size") ?? 32)
-        vision.channels = try v.int("num_channels") ?? 3
-        vision.activation = try v.activation("hidden_act") ?? .quickGelu
-        vision.layerNormEpsilon = try v.double("layer_norm_eps") ?? 1e-5
-        vision.projectionDimension = try v.int("projection_dim") ?? 512
+        try t.requireModelType("llama")
+        let vision = try VisionConfiguration(huggingFace: v)
         let heads = try t.int("num_attention_heads") ?? 32
         var text = TextConfiguration(
             vocabularySize: try t.int("vocab_size") ?? 32000, hiddenSize: try t.int("hidden_size") ?? 4096,
@@ -77,14 +59,6 @@ extension ModelConfiguration {
     /// The configuration as transformers writes it (`save_pretrained`), `dtype` as given.
     public func huggingFaceJSON(dtype: String) -> JSONValue {
         func n(_ x: Int) -> JSONValue { .number(Double(x)) }
-        let visionObject = JSONObject([
-            ("attention_dropout", .number(0)), ("hidden_act", .string(vision.activation.rawValue)),
-            ("hidden_size", n(vision.hiddenSize)), ("image_size", n(vision.imageSize)),
-            ("intermediate_size", n(vision.intermediateSize)), ("layer_norm_eps", .number(vision.layerNormEpsilon)),
-            ("model_type", .string("clip_vision_model")), ("num_attention_heads", n(vision.heads)),
-            ("num_channels", n(vision.channels)), ("num_hidden_layers", n(vision.layers)),
-            ("patch_size", n(vision.patchSize)), ("projection_dim", n(vision.projectionDimension)),
-        ])
         let textObject = JSONObject([
             ("attention_bias", .bool(false)), ("attention_dropout", .number(0)),
             ("bos_token_id", n(text.bosTokenID)), ("eos_token_id", n(text.eosTokenID)),
@@ -104,9 +78,37 @@ extension ModelConfiguration {
             ("multimodal_projector_bias", .bool(projectorBias)),
             ("projector_hidden_act", .string(projectorActivation.rawValue)),
             ("text_config", .object(textObject)), ("tie_word_embeddings", .bool(false)),
-            ("vision_config", .object(visionObject)), ("vision_feature_layer", n(visionFeatureLayer)),
+            ("vision_config", .object(vision.huggingFaceObject)), ("vision_feature_layer", n(visionFeatureLayer)),
             ("vision_feature_select_strategy", .string(featureSelection.rawValue)),
         ]))
+    }
+}
+
+extension VisionConfiguration {
+    /// Reads a transformers `CLIPVisionConfig` object (`vision_config` of LLaVA and CLIP); missing
+    /// fields take transformers' defaults.
+    init(huggingFace v: ConfigReader) throws {
+        try v.requireModelType("clip_vision_model")
+        self.init(hiddenSize: try v.int("hidden_size") ?? 768, intermediateSize: try v.int("intermediate_size") ?? 3072,
+                  layers: try v.int("num_hidden_layers") ?? 12, heads: try v.int("num_attention_heads") ?? 12,
+                  imageSize: try v.int("image_size") ?? 224, patchSize: try v.int("patch_size") ?? 32)
+        channels = try v.int("num_channels") ?? 3
+        activation = try v.activation("hidden_act") ?? .quickGelu
+        layerNormEpsilon = try v.double("layer_norm_eps") ?? 1e-5
+        projectionDimension = try v.int("projection_dim") ?? 512
+    }
+
+    /// The object transformers writes for a `CLIPVisionConfig`.
+    var huggingFaceObject: JSONObject {
+        func n(_ x: Int) -> JSONValue { .number(Double(x)) }
+        return JSONObject([
+            ("attention_dropout", .number(0)), ("hidden_act", .string(activation.rawValue)),
+            ("hidden_size", n(hiddenSize)), ("image_size", n(imageSize)),
+            ("intermediate_size", n(intermediateSize)), ("layer_norm_eps", .number(layerNormEpsilon)),
+            ("model_type", .string("clip_vision_model")), ("num_attention_heads", n(heads)),
+            ("num_channels", n(channels)), ("num_hidden_layers", n(layers)),
+            ("patch_size", n(patchSize)), ("projection_dim", n(projectionDimension)),
+        ])
     }
 }
 
@@ -114,6 +116,28 @@ extension ModelConfiguration {
 struct ConfigReader {
     var object: JSONObject
     var path: String
+
+    init(object: JSONObject, path: String) {
+        self.object = object
+        self.path = path
+    }
+
+    /// The root object of a config.json whose `model_type`, when given, is `modelType`.
+    /// - Throws: `invalidArgument` for a non-object or another model type.
+    init(root json: JSONValue, modelType: String) throws {
+        guard case .object(let root) = json else {
+            throw InputError.invalidArgument(argument: "config.json", reason: "not a JSON object")
+        }
+        self.init(object: root, path: "config.json")
+        try requireModelType(modelType)
+    }
+
+    /// Throws `invalidArgument` naming `<path>.model_type` when the field is present and not `type`.
+    func requireModelType(_ type: String) throws {
+        if let found = try string("model_type"), found != type {
+            throw InputError.invalidArgument(argument: "\(path).model_type", reason: "is not \"\(type)\"")
+        }
+    }
 
     func child(_ key: String) throws -> ConfigReader {
         guard let c = try optionalChild(key) else { throw InputError.missingInput(argument: "\(path).\(key)") }

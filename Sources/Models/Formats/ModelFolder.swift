@@ -30,12 +30,10 @@ public enum ModelFolder {
     /// config.json, model.safetensors (`dtype`), and the adapters and value head when present.
     public static func save<T: Scalar>(_ model: VisionLanguageModel<T>, to folder: String, dtype: Safetensors.DType = .f32,
                                        lora: LoRASettings? = nil) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         let dtypeName = dtype == .f32 ? "float32" : "float64"
-        try AtomicFile.write(Data(model.configuration.huggingFaceJSON(dtype: dtypeName).serialized(indent: 2).utf8), to: path("config.json"))
-        let base = Dictionary(uniqueKeysWithValues: ParameterNames.base(model).map { ($0.0, model[keyPath: $0.1].value) })
-        try Safetensors.write(base, dtype: dtype, to: path("model.safetensors"))
+        try writeConfigAndWeights(BaseWeights(model: model), config: model.configuration.huggingFaceJSON(dtype: dtypeName),
+                                  to: folder, dtype: dtype)
         let adapters = model.adapterTensors()
         if !adapters.isEmpty {
             let settings = lora ?? model.inferredLoRASettings()
@@ -48,6 +46,32 @@ public enum ModelFolder {
         }
     }
 
+    /// Loads a CLIPModel folder (config.json with `model_type` "clip", model.safetensors) as `T`
+    /// (Specs/CLIP.md, "Files"). - Throws: the config's and the weights' typed errors.
+    public static func loadCLIP<T: Scalar>(_ folder: String, as: T.Type = T.self) throws -> CLIPModel<T> {
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        let configuration = try CLIPConfiguration(huggingFace: readJSON(path("config.json")))
+        let weights: Safetensors.Contents<T> = try Safetensors.read(contentsOf: path("model.safetensors"))
+        return try CLIPModel(configuration: configuration, weights: weights.tensors)
+    }
+
+    /// Writes config.json (`architectures` ["CLIPModel"]) and model.safetensors (`dtype`) into `folder`
+    /// (created if needed), each file atomically: what `CLIPModel.from_pretrained` reads.
+    public static func save<T: Scalar>(_ model: CLIPModel<T>, to folder: String, dtype: Safetensors.DType = .f32) throws {
+        try writeConfigAndWeights(model, config: model.configuration.huggingFaceJSON(dtype: dtype == .f32 ? "float32" : "float64"),
+                                  to: folder, dtype: dtype)
+    }
+
+    /// config.json and model.safetensors (every named parameter) of `model` into `folder`.
+    static func writeConfigAndWeights<M: NamedParameters>(_ model: M, config: JSONValue, to folder: String,
+                                                          dtype: Safetensors.DType) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        try AtomicFile.write(Data(config.serialized(indent: 2).utf8), to: path("config.json"))
+        let tensors = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, model[keyPath: $0.1].value) })
+        try Safetensors.write(tensors, dtype: dtype, to: path("model.safetensors"))
+    }
+
     /// A JSON file of the folder (config, adapter config, tokenizer), read within `InputFile`'s limit.
     /// - Throws: `InputFileError` when unreadable or too large, `InputError` naming the file when not JSON.
     public static func readJSON(_ path: String) throws -> JSONValue {
@@ -55,6 +79,15 @@ public enum ModelFolder {
         do { return try JSONValue(parsing: bytes) } catch {
             throw InputError.invalidArgument(argument: (path as NSString).lastPathComponent, reason: "is not JSON (\(error))")
         }
+    }
+}
+
+/// The base weights of a LLaVA-layout model (model.safetensors: no adapters, no value head).
+struct BaseWeights<T: Scalar>: NamedParameters {
+    var model: VisionLanguageModel<T>
+    var namedParameters: [(String, WritableKeyPath<BaseWeights<T>, Parameter<T>>)] {
+        let root: WritableKeyPath<BaseWeights<T>, VisionLanguageModel<T>> = \.model
+        return ParameterNames.base(model).map { ($0.0, root.appending(path: $0.1)) }
     }
 }
 

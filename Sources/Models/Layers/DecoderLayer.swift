@@ -87,3 +87,28 @@ public protocol SequenceLayer: Sendable {
 
 extension DecoderLayer: SequenceLayer { public typealias Element = T }
 extension EncoderLayer: SequenceLayer { public typealias Element = T }
+
+extension Array where Element: SequenceLayer {
+    /// Runs the first `count` layers (all by default) in order over x [B·T, D], keeping each layer's cache.
+    func forward(_ x: Tensor<Element.Element>, batch: SelfAttention<Element.Element>.Batch, count: Int? = nil,
+                 context: inout ForwardContext) -> (Tensor<Element.Element>, [Element.Cache]) {
+        var h = x
+        var caches: [Element.Cache] = []
+        for layer in prefix(count ?? self.count) {
+            let (next, cache) = layer.forward(h, batch: batch, context: &context)
+            h = next
+            caches.append(cache)
+        }
+        return (h, caches)
+    }
+
+    /// The backward pass of `forward`: the layers that ran, last first; returns ∂L/∂x.
+    mutating func backward(_ dy: Tensor<Element.Element>, caches: [Element.Cache],
+                           batch: SelfAttention<Element.Element>.Batch) -> Tensor<Element.Element> {
+        var g = dy
+        for index in stride(from: caches.count - 1, through: 0, by: -1) {
+            g = self[index].backward(g, cache: caches[index], batch: batch)
+        }
+        return g
+    }
+}

@@ -22,6 +22,30 @@ public struct VisionConfiguration: Equatable, Sendable {
 
     /// Patches per image, (image size / patch size)².
     public var patchCount: Int { (imageSize / patchSize) * (imageSize / patchSize) }
+
+    /// Checks every extent; the first problem is a typed error naming its `vision_config` field.
+    public func validate() throws {
+        try positive(hiddenSize, "vision_config.hidden_size")
+        try positive(intermediateSize, "vision_config.intermediate_size")
+        try positive(heads, "vision_config.num_attention_heads")
+        try positive(patchSize, "vision_config.patch_size")
+        try positive(imageSize, "vision_config.image_size")
+        try positive(channels, "vision_config.num_channels")
+        guard layers >= 0 else {
+            throw InputError.outOfRange(argument: "num_hidden_layers", value: Double(layers), range: "[0, ∞)")
+        }
+        guard hiddenSize % heads == 0 else {
+            throw InputError.invalidArgument(argument: "vision_config.hidden_size", reason: "not a multiple of num_attention_heads")
+        }
+        guard imageSize % patchSize == 0 else {
+            throw InputError.invalidArgument(argument: "vision_config.image_size", reason: "not a multiple of patch_size")
+        }
+    }
+}
+
+/// Throws `outOfRange` naming `name` unless `value` ≥ 1 (a configuration's extents).
+func positive(_ value: Int, _ name: String) throws {
+    guard value > 0 else { throw InputError.outOfRange(argument: name, value: Double(value), range: "[1, ∞)") }
 }
 
 /// The Llama-style decoder's hyper-parameters (transformers' `LlamaConfig` fields).
@@ -77,29 +101,15 @@ public struct ModelConfiguration: Equatable, Sendable {
 
     /// Checks every extent and combination; the first problem is a typed error naming its field.
     public func validate() throws {
-        func positive(_ value: Int, _ name: String) throws {
-            guard value > 0 else { throw InputError.outOfRange(argument: name, value: Double(value), range: "[1, ∞)") }
-        }
-        try positive(vision.hiddenSize, "vision_config.hidden_size")
-        try positive(vision.intermediateSize, "vision_config.intermediate_size")
-        try positive(vision.heads, "vision_config.num_attention_heads")
-        try positive(vision.patchSize, "vision_config.patch_size")
-        try positive(vision.imageSize, "vision_config.image_size")
-        try positive(vision.channels, "vision_config.num_channels")
+        try vision.validate()
         try positive(text.vocabularySize, "text_config.vocab_size")
         try positive(text.hiddenSize, "text_config.hidden_size")
         try positive(text.intermediateSize, "text_config.intermediate_size")
         try positive(text.heads, "text_config.num_attention_heads")
         try positive(text.keyValueHeads, "text_config.num_key_value_heads")
         try positive(text.maxPositions, "text_config.max_position_embeddings")
-        guard vision.layers >= 0, text.layers >= 0 else {
-            throw InputError.outOfRange(argument: "num_hidden_layers", value: Double(min(vision.layers, text.layers)), range: "[0, ∞)")
-        }
-        guard vision.hiddenSize % vision.heads == 0 else {
-            throw InputError.invalidArgument(argument: "vision_config.hidden_size", reason: "not a multiple of num_attention_heads")
-        }
-        guard vision.imageSize % vision.patchSize == 0 else {
-            throw InputError.invalidArgument(argument: "vision_config.image_size", reason: "not a multiple of patch_size")
+        guard text.layers >= 0 else {
+            throw InputError.outOfRange(argument: "num_hidden_layers", value: Double(text.layers), range: "[0, ∞)")
         }
         guard text.hiddenSize % text.heads == 0, text.headDimension % 2 == 0 else {
             throw InputError.invalidArgument(argument: "text_config.hidden_size",

@@ -9,18 +9,6 @@ extension VisionLanguageModel {
             Linear(weight: Tensor(shape: [out, input]), bias: bias ? Tensor(shape: [out]) : nil)
         }
         let v = c.vision, t = c.text
-        let vEps = T(v.layerNormEpsilon)
-        func layerNorm(_ d: Int) -> LayerNorm<T> { LayerNorm(weight: Tensor(shape: [d]), bias: Tensor(shape: [d]), epsilon: vEps) }
-        let encoder = (0..<v.layers).map { _ in
-            EncoderLayer<T>(
-                layerNorm1: layerNorm(v.hiddenSize),
-                attention: SelfAttention(query: linear(v.hiddenSize, v.hiddenSize, bias: true), key: linear(v.hiddenSize, v.hiddenSize, bias: true),
-                                         value: linear(v.hiddenSize, v.hiddenSize, bias: true), output: linear(v.hiddenSize, v.hiddenSize, bias: true),
-                                         heads: v.heads, keyValueHeads: v.heads, rotary: nil, isCausal: false),
-                layerNorm2: layerNorm(v.hiddenSize),
-                mlp: TwoLayerPerceptron(first: linear(v.intermediateSize, v.hiddenSize, bias: true),
-                                        second: linear(v.hiddenSize, v.intermediateSize, bias: true), activation: v.activation))
-        }
         let rotary = RotaryEmbedding(theta: t.ropeTheta, headDimension: t.headDimension, tablePrecision: rotaryTablePrecision)
         let kvWidth = t.keyValueHeads * t.headDimension
         let rEps = T(t.rmsNormEpsilon)
@@ -36,11 +24,7 @@ extension VisionLanguageModel {
         }
         self.init(
             configuration: c,
-            visionTower: VisionTower(
-                embeddings: PatchEmbedding(patchWeight: Tensor(shape: [v.hiddenSize, v.channels, v.patchSize, v.patchSize]),
-                                           classEmbedding: Tensor(shape: [v.hiddenSize]),
-                                           positionEmbedding: Tensor(shape: [v.patchCount + 1, v.hiddenSize]), imageSize: v.imageSize),
-                preLayerNorm: layerNorm(v.hiddenSize), layers: encoder, postLayerNorm: layerNorm(v.hiddenSize)),
+            visionTower: VisionTower(zerosFor: v),
             projector: TwoLayerPerceptron(first: linear(t.hiddenSize, v.hiddenSize, bias: c.projectorBias),
                                           second: linear(t.hiddenSize, t.hiddenSize, bias: c.projectorBias),
                                           activation: c.projectorActivation),
@@ -62,36 +46,12 @@ extension VisionLanguageModel {
         try assign(byName, to: ParameterNames.base(self), file: "model weights")
     }
 
-    /// Sets each named parameter from `tensors`, requiring exactly that set of names.
-    mutating func assign(_ tensors: [String: Tensor<T>], to names: [(String, ParameterNames.Path<T>)], file: String) throws {
-        let expected = Set(names.map(\.0))
-        if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw InputError.invalidArgument(argument: "\(file): \(extra)", reason: "is not a tensor of this configuration")
-        }
-        for (name, path) in names {
-            guard let tensor = tensors[name] else { throw InputError.missingInput(argument: "\(file): \(name)") }
-            let shape = self[keyPath: path].value.shape
-            guard tensor.shape == shape else { throw InputError.shapeMismatch(argument: "\(file): \(name)", expected: shape, actual: tensor.shape) }
-            if let i = tensor.firstNonFiniteIndex { throw InputError.nonFinite(argument: "\(file): \(name)", index: i) }
-            let trainable = self[keyPath: path].isTrainable
-            self[keyPath: path] = Parameter(tensor, trainable: trainable)
-        }
-    }
-
     /// A freshly initialised model: matrices and embeddings N(0, 0.02²) (transformers'
     /// `initializer_range`), norm weights 1, biases 0, drawn from `generator` in `ParameterNames.base` order.
     public init(configuration: ModelConfiguration, using generator: inout SeededGenerator,
                 rotaryTablePrecision: RotaryEmbedding.TablePrecision = .native) throws {
         try self.init(zerosFor: configuration, rotaryTablePrecision: rotaryTablePrecision)
-        for (name, path) in ParameterNames.base(self) {
-            var t = self[keyPath: path].value
-            if name.contains("norm") && name.hasSuffix(".weight") {
-                for i in t.elements.indices { t.elements[i] = 1 }
-            } else if !name.hasSuffix(".bias") {
-                for i in t.elements.indices { t.elements[i] = T(0.02 * generator.nextNormal()) }
-            }
-            self[keyPath: path].value = t
-        }
+        initialize(ParameterNames.base(self), standardDeviation: 0.02, using: &generator)
     }
 
     /// Adds fresh LoRA adapters (Model-2; PEFT's default initialisation) to the decoder projections
@@ -114,20 +74,10 @@ extension VisionLanguageModel {
         }
     }
 
-    /// Which parameters train: everything named for which `isTrainable(name)` holds.
-    public mutating func setTrainable(where isTrainable: (String) -> Bool) {
-        for (name, path) in ParameterNames.all(self) { self[keyPath: path].setTrainable(isTrainable(name)) }
-    }
-
     /// Enables or disables every adapter: disabled adapters give the frozen reference model
     /// (the base weights alone) without a second copy of the weights.
     public mutating func setAdaptersEnabled(_ enabled: Bool) {
         for (_, path) in ParameterNames.adapterLinears(self) { self[keyPath: path].lora?.isEnabled = enabled }
-    }
-
-    /// Sets every trainable parameter's gradient to zero.
-    public mutating func zeroGradients() {
-        for (_, path) in ParameterNames.all(self) where self[keyPath: path].isTrainable { self[keyPath: path].zeroGradient() }
     }
 }
 
@@ -145,5 +95,36 @@ extension VisionLanguageModel {
     /// Scalars in the trainable parameters.
     public var trainableParameterCount: Int {
         ParameterNames.all(self).reduce(0) { $0 + (self[keyPath: $1.1].isTrainable ? self[keyPath: $1.1].value.count : 0) }
+    }
+}
+
+extension EncoderLayer {
+    /// A CLIP encoder layer (Model-12) with every weight zero: width D, MLP width `intermediate`,
+    /// biases everywhere, bidirectional or (`causal`, CLIP's text encoder) causal attention.
+    init(zerosWidth d: Int, intermediate: Int, heads: Int, activation: Activation, epsilon: T, causal: Bool) {
+        func linear(_ out: Int, _ input: Int) -> Linear<T> { Linear(weight: Tensor(shape: [out, input]), bias: Tensor(shape: [out])) }
+        func layerNorm() -> LayerNorm<T> { LayerNorm(weight: Tensor(shape: [d]), bias: Tensor(shape: [d]), epsilon: epsilon) }
+        self.init(layerNorm1: layerNorm(),
+                  attention: SelfAttention(query: linear(d, d), key: linear(d, d), value: linear(d, d), output: linear(d, d),
+                                           heads: heads, keyValueHeads: heads, rotary: nil, isCausal: causal),
+                  layerNorm2: layerNorm(),
+                  mlp: TwoLayerPerceptron(first: linear(intermediate, d), second: linear(d, intermediate), activation: activation))
+    }
+}
+
+extension VisionTower {
+    /// The tower of `v` (Model-11, Model-12) with every weight zero, all `v.layers` layers.
+    public init(zerosFor v: VisionConfiguration) {
+        let eps = T(v.layerNormEpsilon)
+        func layerNorm() -> LayerNorm<T> { LayerNorm(weight: Tensor(shape: [v.hiddenSize]), bias: Tensor(shape: [v.hiddenSize]), epsilon: eps) }
+        self.init(embeddings: PatchEmbedding(patchWeight: Tensor(shape: [v.hiddenSize, v.channels, v.patchSize, v.patchSize]),
+                                             classEmbedding: Tensor(shape: [v.hiddenSize]),
+                                             positionEmbedding: Tensor(shape: [v.patchCount + 1, v.hiddenSize]), imageSize: v.imageSize),
+                  preLayerNorm: layerNorm(),
+                  layers: (0..<v.layers).map { _ in
+                      EncoderLayer<T>(zerosWidth: v.hiddenSize, intermediate: v.intermediateSize, heads: v.heads,
+                                      activation: v.activation, epsilon: eps, causal: false)
+                  },
+                  postLayerNorm: layerNorm())
     }
 }

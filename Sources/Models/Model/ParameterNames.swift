@@ -19,32 +19,44 @@ public enum ParameterNames {
 
     /// The vision tower's weights (`vision_tower.…`).
     public static func visionTower<T: Scalar>(_ m: VisionLanguageModel<T>) -> [(String, Path<T>)] {
-        var out: [(String, Path<T>)] = [
-            ("vision_tower.embeddings.class_embedding", \.visionTower.embeddings.classEmbedding),
-            ("vision_tower.embeddings.patch_embedding.weight", \.visionTower.embeddings.patchWeight),
-            ("vision_tower.embeddings.position_embedding.weight", \.visionTower.embeddings.positionEmbedding),
-            ("vision_tower.pre_layrnorm.weight", \.visionTower.preLayerNorm.weight),
-            ("vision_tower.pre_layrnorm.bias", \.visionTower.preLayerNorm.bias),
-            ("vision_tower.post_layernorm.weight", \.visionTower.postLayerNorm.weight),
-            ("vision_tower.post_layernorm.bias", \.visionTower.postLayerNorm.bias),
+        visionTower(\.visionTower, layers: m.visionTower.layers.count, prefix: "vision_tower.")
+    }
+
+    /// A CLIP vision tower's weights as transformers names them under `prefix` (`vision_tower.` in
+    /// LLaVA, `vision_model.` in CLIPModel), for the tower at `tower` with `layers` encoder layers.
+    public static func visionTower<Root, T: Scalar>(_ tower: WritableKeyPath<Root, VisionTower<T>>, layers: Int,
+                                                    prefix: String) -> [(String, WritableKeyPath<Root, Parameter<T>>)] {
+        var out: [(String, WritableKeyPath<Root, Parameter<T>>)] = [
+            (prefix + "embeddings.class_embedding", tower.appending(path: \.embeddings.classEmbedding)),
+            (prefix + "embeddings.patch_embedding.weight", tower.appending(path: \.embeddings.patchWeight)),
+            (prefix + "embeddings.position_embedding.weight", tower.appending(path: \.embeddings.positionEmbedding)),
+            (prefix + "pre_layrnorm.weight", tower.appending(path: \.preLayerNorm.weight)),
+            (prefix + "pre_layrnorm.bias", tower.appending(path: \.preLayerNorm.bias)),
+            (prefix + "post_layernorm.weight", tower.appending(path: \.postLayerNorm.weight)),
+            (prefix + "post_layernorm.bias", tower.appending(path: \.postLayerNorm.bias)),
         ]
-        for i in m.visionTower.layers.indices {
-            let p = "vision_tower.encoder.layers.\(i)."
-            let layer: WritableKeyPath<VisionLanguageModel<T>, EncoderLayer<T>> = \.visionTower.layers[i]
-            out += [
-                (p + "layer_norm1.weight", layer.appending(path: \.layerNorm1.weight)),
-                (p + "layer_norm1.bias", layer.appending(path: \.layerNorm1.bias)),
-                (p + "layer_norm2.weight", layer.appending(path: \.layerNorm2.weight)),
-                (p + "layer_norm2.bias", layer.appending(path: \.layerNorm2.bias)),
-                (p + "mlp.fc1.weight", layer.appending(path: \.mlp.first.weight)),
-                (p + "mlp.fc1.bias", layer.appending(path: \.mlp.first.bias!)),
-                (p + "mlp.fc2.weight", layer.appending(path: \.mlp.second.weight)),
-                (p + "mlp.fc2.bias", layer.appending(path: \.mlp.second.bias!)),
-            ]
-            for (name, projection) in attentionProjections(T.self, output: "out_proj") {
-                out.append((p + "self_attn.\(name).weight", layer.appending(path: \.attention).appending(path: projection).appending(path: \.weight)))
-                out.append((p + "self_attn.\(name).bias", layer.appending(path: \.attention).appending(path: projection).appending(path: \.bias!)))
-            }
+        for i in 0..<layers {
+            out += encoderLayer(tower.appending(path: \.layers[i]), prefix: prefix + "encoder.layers.\(i).")
+        }
+        return out
+    }
+
+    /// One CLIP encoder layer's weights (`layer_norm1`, `mlp.fc1`, `self_attn.q_proj`, …) under `prefix`.
+    public static func encoderLayer<Root, T: Scalar>(_ layer: WritableKeyPath<Root, EncoderLayer<T>>,
+                                                     prefix p: String) -> [(String, WritableKeyPath<Root, Parameter<T>>)] {
+        var out: [(String, WritableKeyPath<Root, Parameter<T>>)] = [
+            (p + "layer_norm1.weight", layer.appending(path: \.layerNorm1.weight)),
+            (p + "layer_norm1.bias", layer.appending(path: \.layerNorm1.bias)),
+            (p + "layer_norm2.weight", layer.appending(path: \.layerNorm2.weight)),
+            (p + "layer_norm2.bias", layer.appending(path: \.layerNorm2.bias)),
+            (p + "mlp.fc1.weight", layer.appending(path: \.mlp.first.weight)),
+            (p + "mlp.fc1.bias", layer.appending(path: \.mlp.first.bias!)),
+            (p + "mlp.fc2.weight", layer.appending(path: \.mlp.second.weight)),
+            (p + "mlp.fc2.bias", layer.appending(path: \.mlp.second.bias!)),
+        ]
+        for (name, projection) in attentionProjections(T.self, output: "out_proj") {
+            out.append((p + "self_attn.\(name).weight", layer.appending(path: \.attention).appending(path: projection).appending(path: \.weight)))
+            out.append((p + "self_attn.\(name).bias", layer.appending(path: \.attention).appending(path: projection).appending(path: \.bias!)))
         }
         return out
     }

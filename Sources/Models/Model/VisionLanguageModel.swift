@@ -59,13 +59,8 @@ public struct VisionLanguageModel<T: Scalar>: Sendable {
         }
         var attentionBatch = SelfAttention<T>.Batch(batch: rows, length: length, keyMask: batch.attentionMask.flatMap { $0 })
         if let rotary { attentionBatch.setRotaryTables(rotary, positions: batch.positions.flatMap { $0 }) }
-        var layerCaches: [DecoderLayer<T>.Cache] = []
-        for layer in decoderLayers {
-            let (y, cache) = layer.forward(x, batch: attentionBatch, context: &context)
-            x = y
-            layerCaches.append(cache)
-        }
-        let (hidden, normCache) = finalNorm.forward(x)
+        let (y, layerCaches) = decoderLayers.forward(x, batch: attentionBatch, context: &context)
+        let (hidden, normCache) = finalNorm.forward(y)
         let (logits, headCache) = lmHead.forward(hidden, context: &context)
         return ForwardPass(batch: batch, hidden: hidden, logits: logits.reshaped([rows, length, c.text.vocabularySize]),
                            vision: visionCache, projector: projectorCache, imageRows: imageRows,
@@ -96,10 +91,7 @@ public struct VisionLanguageModel<T: Scalar>: Sendable {
         if let dLogits = logitsGradient {
             dHidden = dHidden + lmHead.backward(dLogits.reshaped([rows * length, c.text.vocabularySize]), cache: pass.lmHead)!
         }
-        var g = finalNorm.backward(dHidden, cache: pass.finalNorm)
-        for index in stride(from: decoderLayers.count - 1, through: 0, by: -1) {
-            g = decoderLayers[index].backward(g, cache: pass.layers[index], batch: pass.attentionBatch)
-        }
+        let g = decoderLayers.backward(finalNorm.backward(dHidden, cache: pass.finalNorm), caches: pass.layers, batch: pass.attentionBatch)
         tokenEmbedding.backward(g, ids: pass.batch.tokens.flatMap { $0 }, skipping: Set(pass.imageRows))
         guard let visionCache = pass.vision, let projectorCache = pass.projector else { return nil }
         var dFeatures = Tensor<T>(shape: [pass.imageRows.count, width])

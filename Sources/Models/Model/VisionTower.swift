@@ -26,24 +26,16 @@ public struct VisionTower<T: Scalar>: Sendable {
     public func forward(_ pixels: Tensor<T>, layersUsed: Int, context: inout ForwardContext) -> (Tensor<T>, Cache) {
         let images = pixels.shape[0], tokens = embeddings.patchesPerImage + 1
         let (x, embeddingCache) = embeddings.forward(pixels)
-        var (h, preCache) = preLayerNorm.forward(x)
+        let (normalized, preCache) = preLayerNorm.forward(x)
         let batch = SelfAttention<T>.Batch(batch: images, length: tokens, keyMask: Array(repeating: true, count: images * tokens))
-        var caches: [EncoderLayer<T>.Cache] = []
-        for layer in layers.prefix(layersUsed) {
-            let (next, cache) = layer.forward(h, batch: batch, context: &context)
-            h = next
-            caches.append(cache)
-        }
+        let (h, caches) = layers.forward(normalized, batch: batch, count: layersUsed, context: &context)
         return (h, Cache(images: images, embeddings: embeddingCache, preLayerNorm: preCache, layers: caches, batch: batch))
     }
 
     /// Accumulates the tower's parameter gradients; returns ∂L/∂pixels [I, C, S, S] when asked.
     @_specialize(where T == Float)
     public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsPixelGradient: Bool) -> Tensor<T>? {
-        var g = dy
-        for index in stride(from: cache.layers.count - 1, through: 0, by: -1) {
-            g = layers[index].backward(g, cache: cache.layers[index], batch: cache.batch)
-        }
+        var g = layers.backward(dy, caches: cache.layers, batch: cache.batch)
         g = preLayerNorm.backward(g, cache: cache.preLayerNorm)
         return embeddings.backward(g, cache: cache.embeddings, needsPixelGradient: needsPixelGradient)
     }
