@@ -1,0 +1,96 @@
+/// Finds formulas that reach a target with every card used once, for the points-game experts
+/// (Specs/GymCards.md "Expert policies"). Exact rational arithmetic (GymCards-5).
+public struct FormulaSolver: Sendable {
+    /// Every spelling of every solving formula the expert will follow, ordered by length, then by
+    /// text: minimal parentheses first, then the variants with optional parentheses around a
+    /// sub-formula (or the whole), so that a partly typed formula is recognised however it was begun.
+    public let solutions: [[FormulaToken]]
+
+    private indirect enum Tree {
+        case leaf(Int)
+        case node(FormulaToken, Tree, Tree)
+    }
+
+    /// - Parameters:
+    ///   - numbers: the card values (each used exactly once).
+    ///   - operators: the binary operators allowed (`.plus`, `.minus`, `.times`, `.divide`).
+    ///   - allowsParentheses: whether optional parentheses variants are produced (required ones always are).
+    public init(numbers: [Int], target: Int, operators: [FormulaToken], allowsParentheses: Bool) {
+        var found = Set<[FormulaToken]>()
+        for tree in Self.trees(numbers.map { Tree.leaf($0) }, operators: operators) {
+            guard Self.value(tree) == Rational(target) else { continue }
+            for spelling in Self.spellings(tree, optionalParentheses: allowsParentheses, isRoot: true) {
+                found.insert(spelling)
+            }
+        }
+        solutions = found.sorted { a, b in
+            a.count != b.count ? a.count < b.count : a.displayText.unicodeScalars.lexicographicallyPrecedes(b.displayText.unicodeScalars)
+        }
+    }
+
+    /// The first solution that `formula` (blanks ignored) is a prefix of, or nil when none is.
+    public func solution(continuing formula: [FormulaToken]) -> [FormulaToken]? {
+        let typed = formula.filter { $0 != .blank }
+        return solutions.first { $0.count >= typed.count && Array($0[..<typed.count]) == typed }
+    }
+
+    /// All binary trees whose leaves are the given subtrees combined in any order.
+    private static func trees(_ items: [Tree], operators: [FormulaToken]) -> [Tree] {
+        if items.count == 1 { return items }
+        var result: [Tree] = []
+        // Choose an ordered pair to combine, then recurse: covers every tree shape and leaf order.
+        for i in items.indices {
+            for j in items.indices where j != i {
+                var rest = items.enumerated().filter { $0.offset != i && $0.offset != j }.map(\.element)
+                for op in operators {
+                    rest.append(.node(op, items[i], items[j]))
+                    result += trees(rest, operators: operators)
+                    rest.removeLast()
+                }
+            }
+        }
+        return result
+    }
+
+    private static func value(_ tree: Tree) -> Rational? {
+        switch tree {
+        case .leaf(let n): return Rational(n)
+        case .node(let op, let l, let r):
+            guard let a = value(l), let b = value(r) else { return nil }
+            switch op {
+            case .plus: return a.adding(b)
+            case .minus: return a.subtracting(b)
+            case .times: return a.multiplied(by: b)
+            default: return b.isZero ? nil : a.divided(by: b)
+            }
+        }
+    }
+
+    private static func precedence(_ op: FormulaToken) -> Int { op == .plus || op == .minus ? 1 : 2 }
+
+    /// Spellings of `tree`: parentheses where precedence requires them, and (when allowed) every choice
+    /// of optional parentheses around each inner operation and the root.
+    private static func spellings(_ tree: Tree, optionalParentheses: Bool, isRoot: Bool) -> [[FormulaToken]] {
+        guard case .node(let op, let left, let right) = tree else {
+            if case .leaf(let n) = tree { return [[.number(n)]] }
+            return []
+        }
+        func operandSpellings(_ child: Tree, isRight: Bool) -> [[FormulaToken]] {
+            let inner = spellings(child, optionalParentheses: optionalParentheses, isRoot: false)
+            guard case .node(let childOp, _, _) = child else { return inner }
+            let required = precedence(childOp) < precedence(op)
+                || (isRight && precedence(childOp) == precedence(op) && (op == .minus || op == .divide))
+            let wrapped = inner.map { [FormulaToken.open] + $0 + [.close] }
+            if required { return wrapped }
+            return optionalParentheses ? inner + wrapped : inner
+        }
+        var result: [[FormulaToken]] = []
+        for l in operandSpellings(left, isRight: false) {
+            for r in operandSpellings(right, isRight: true) {
+                result.append(l + [op] + r)
+            }
+        }
+        if isRoot && optionalParentheses { result += result.map { [.open] + $0 + [.close] } }
+        return result
+    }
+}
