@@ -38,7 +38,7 @@ let package = Package(
         // Training on top of the model runner: parameter-group optimisers calling RLAlgorithms' steps.
         .target(name: "Training", dependencies: ["Tensor", "RLAlgorithms", "Models", "Generation"]),
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
-        .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification", "Models", "Generation"]),
+        .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification", "Models", "Generation", "Tasks"]),
         // Test-only helpers: locating GoldenData, turning harness reports into test failures.
         .target(name: "TestSupport", dependencies: ["Verification", "Models"]),
         .executableTarget(
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "Models", "SpecCatalog", "TestSupport"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport", "SpecCatalog", "Models", "RLAlgorithms", "Tensor", "Verification"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
         .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
     ],

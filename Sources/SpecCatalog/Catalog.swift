@@ -24,6 +24,7 @@ public enum Catalog {
         ModelEvaluator(),
         TokenizerEvaluator(),
         GenerationEvaluator(),
+        GymCardsEvaluator(),
     ]
 
     /// The evaluator for a Spec name, or nil.

@@ -1,6 +1,15 @@
 import Tensor
 
-/// Blackjack against a dealer who stands on 17 with an infinite deck (Specs/GymCards.md GymCards-4;
+/// How Blackjack recognises a natural (Specs/GymCards.md GymCards-6).
+public enum BlackjackNaturalRule: String, Sendable, CaseIterable {
+    /// An ace and a ten-valued card as the first two cards (gymnasium's intent).
+    case gymnasium
+    /// Never: the original's `is_natural` compares (value, face, suit) tuples with `[1, 10]`, which is
+    /// never true, so its `natural` and `sab` options change nothing.
+    case rl4vlm
+}
+
+/// Blackjack against a dealer who stands on 17 with an infinite deck (Specs/GymCards.md GymCards-5, GymCards-6;
 /// original `gym_cards/envs/blackjack.py`, `BlackjackEnv`, which follows gymnasium's Blackjack-v1).
 public struct BlackjackEnvironment: CardEnvironment {
     public let task = GymCardsTask.blackjack
@@ -11,6 +20,8 @@ public struct BlackjackEnvironment: CardEnvironment {
     /// Sutton and Barto's rule: a natural wins (+1) unless the dealer also has one (gymnasium's `sab`;
     /// default false as in the original). Overrides `naturalPays1point5`.
     public var suttonBarto = false
+    /// How a natural is recognised when either rule above is on.
+    public var naturalRule = BlackjackNaturalRule.gymnasium
 
     public private(set) var dealer = BlackjackHand([])
     public private(set) var player = BlackjackHand([])
@@ -22,7 +33,7 @@ public struct BlackjackEnvironment: CardEnvironment {
     public init() {}
 
     /// The deck the original draws from with replacement: values 1…9 once and 10 four times; a
-    /// 10 is shown as J, Q or K, drawn uniformly, and every card has a uniform suit (GymCards-4b).
+    /// 10 is shown as J, Q or K, drawn uniformly, and every card has a uniform suit (Specs/GymCards.md "Deals").
     private mutating func drawCard() -> PlayingCard {
         if !scriptedDraws.isEmpty { return scriptedDraws.removeFirst() }
         let value = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10][generator.nextInt(below: 13)]
@@ -55,9 +66,9 @@ public struct BlackjackEnvironment: CardEnvironment {
         return observation()
     }
 
-    /// GymCards-4e: `hit` draws a card (−1 and terminated on a bust, else 0); `stand` lets the dealer
+    /// GymCards-6: `hit` draws a card (−1 and terminated on a bust, else 0); `stand` lets the dealer
     /// draw while the dealer's total (soft totals counted high) is below 17, then pays
-    /// sign(score(player) − score(dealer)), with the natural rules of GymCards-4f; terminated.
+    /// sign(score(player) − score(dealer)), with the natural rules of GymCards-6; terminated.
     public mutating func step(action: Int) throws -> CardStep {
         try validate(action: action, episodeOver: isEpisodeOver)
         var reward: Double = 0
@@ -71,9 +82,11 @@ public struct BlackjackEnvironment: CardEnvironment {
             while dealer.total < 17 { dealer.cards.append(drawCard()) }
             let (p, d) = (player.score, dealer.score)
             reward = p > d ? 1 : (p < d ? -1 : 0)
+            let rule = naturalRule
+            let natural = { (hand: BlackjackHand) in rule == .gymnasium && hand.isNatural }
             if suttonBarto {
-                if player.isNatural && !dealer.isNatural { reward = 1 }
-            } else if naturalPays1point5, player.isNatural, reward == 1 {
+                if natural(player) && !natural(dealer) { reward = 1 }
+            } else if naturalPays1point5, natural(player), reward == 1 {
                 reward = 1.5
             }
             isEpisodeOver = true

@@ -6,18 +6,21 @@ extension Canvas {
 
     /// Draws `card` face up: a white rectangle with a dark outline, the rank at `rankScale` centred at
     /// the top and the suit letter at `suitScale` centred below it (red for diamonds and hearts).
-    /// `10` is kerned one font pixel tighter so it fits a narrow card.
+    /// `10` is drawn with its digits one blank column apart so it fits a narrow card.
     mutating func drawCard(_ card: PlayingCard, x: Int, y: Int, width: Int, height: Int, rankScale: Int, suitScale: Int) {
         fillRectangle(x: x, y: y, width: width, height: height, color: .white)
         strokeRectangle(x: x, y: y, width: width, height: height, color: .black)
         let ink: Color = card.suit.isRed ? .red : .black
         let label = card.rankLabel
-        let kerning = label.unicodeScalars.count > 1 ? rankScale : 0
-        let labelWidth = BitmapFont.width(of: label, scale: rankScale) - kerning * (label.unicodeScalars.count - 1)
-        var penX = x + (width - labelWidth) / 2
-        for scalar in label.unicodeScalars {
-            _ = drawText(String(scalar), x: penX, y: y + 2, scale: rankScale, color: ink)
-            penX += BitmapFont.advance * rankScale - kerning
+        if label == "10" {
+            // The glyph of 1 has ink in columns 1–3 only: draw it one column left and the 0 after one
+            // blank column, 9 font pixels of ink in all, so 10 fits a narrow card.
+            let start = x + (width - 9 * rankScale) / 2
+            _ = drawText("1", x: start - rankScale, y: y + 2, scale: rankScale, color: ink)
+            _ = drawText("0", x: start + 4 * rankScale, y: y + 2, scale: rankScale, color: ink)
+        } else {
+            let labelWidth = BitmapFont.width(of: label, scale: rankScale)
+            _ = drawText(label, x: x + (width - labelWidth) / 2, y: y + 2, scale: rankScale, color: ink)
         }
         let suitY = y + 2 + BitmapFont.glyphHeight * rankScale + max(1, rankScale / 2)
         let suitWidth = BitmapFont.width(of: card.suit.letter, scale: suitScale)
@@ -31,12 +34,9 @@ extension Canvas {
         fillRectangle(x: x + 2, y: y + 2, width: width - 4, height: height - 4, color: Self.cardBackBlue)
     }
 
-    /// Draws `words` left-aligned from (`x`, `y`), breaking lines between words so that no line is
-    /// wider than `maxWidth` (a single longer word is broken by characters); returns the y below the
-    /// last line.
-    @discardableResult
-    mutating func drawWrappedText(_ words: [String], x: Int, y: Int, maxWidth: Int, scale: Int, lineSpacing: Int,
-                                  color: Color) -> Int {
+    /// `words` broken into lines between words so that no line is wider than `maxWidth` at `scale`
+    /// (a single longer word is broken by characters).
+    static func wrappedLines(_ words: [String], maxWidth: Int, scale: Int) -> [String] {
         let perLine = max(1, (maxWidth + scale) / (BitmapFont.advance * scale))
         var lines: [String] = []
         var current = ""
@@ -44,22 +44,33 @@ extension Canvas {
             let candidate = current.isEmpty ? word : current + " " + word
             if candidate.unicodeScalars.count <= perLine {
                 current = candidate
-            } else {
-                if !current.isEmpty { lines.append(current) }
-                current = word
-                while current.unicodeScalars.count > perLine {
-                    let scalars = Array(current.unicodeScalars)
-                    lines.append(String(String.UnicodeScalarView(scalars[..<perLine])))
-                    current = String(String.UnicodeScalarView(scalars[perLine...]))
-                }
+                continue
             }
+            if !current.isEmpty { lines.append(current) }
+            var scalars = Array(word.unicodeScalars)
+            while scalars.count > perLine {
+                lines.append(String(String.UnicodeScalarView(scalars[..<perLine])))
+                scalars.removeFirst(perLine)
+            }
+            current = String(String.UnicodeScalarView(scalars))
         }
         if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
+    /// Draws `words` wrapped to `maxWidth` from (`x`, `y`) at the largest of `scales` whose lines fit
+    /// in `maxHeight` (the last scale otherwise, clipped at the canvas edge).
+    mutating func drawWrappedText(_ words: [String], x: Int, y: Int, maxWidth: Int, maxHeight: Int, scales: [Int],
+                                  lineSpacing: Int, color: Color) {
+        guard let fallback = scales.last else { return }
+        let scale = scales.first { scale in
+            let lines = Self.wrappedLines(words, maxWidth: maxWidth, scale: scale).count
+            return lines * (BitmapFont.glyphHeight * scale + lineSpacing) - lineSpacing <= maxHeight
+        } ?? fallback
         var lineY = y
-        for line in lines {
+        for line in Self.wrappedLines(words, maxWidth: maxWidth, scale: scale) {
             _ = drawText(line, x: x, y: lineY, scale: scale, color: color)
             lineY += BitmapFont.glyphHeight * scale + lineSpacing
         }
-        return lineY
     }
 }

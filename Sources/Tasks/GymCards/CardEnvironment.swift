@@ -1,6 +1,6 @@
 import Tensor
 
-/// What one environment step returns (Specs/GymCards.md GymCards-1 … GymCards-3, GymCards-8).
+/// What one environment step returns (Specs/GymCards.md GymCards-1, GymCards-2, GymCards-6).
 public struct CardStep: Equatable, Sendable {
     /// The observation after the action (image and prompt).
     public var observation: Observation

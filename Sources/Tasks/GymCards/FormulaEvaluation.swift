@@ -1,9 +1,9 @@
 /// How a points-game formula is evaluated when the player presses `=`.
 public enum FormulaEvaluationMode: String, Sendable, CaseIterable {
-    /// Exact rational arithmetic on the grammar of Specs/GymCards.md GymCards-5 (the default).
+    /// Exact rational arithmetic on the grammar of Specs/GymCards.md GymCards-3 (the default).
     case exact
     /// The original environment's behaviour: the symbols joined into one string and evaluated as a
-    /// Python expression, integers exact, `/` in binary floating point (GymCards-7).
+    /// Python expression, integers exact, `/` in binary floating point (GymCards-4).
     case rl4vlm
 }
 
@@ -46,7 +46,7 @@ public enum FormulaValue: Equatable, Sendable {
 }
 
 /// Evaluates `tokens` in `mode`. Blanks are ignored in `exact` mode and become spaces in `rl4vlm` mode.
-/// Implements Specs/GymCards.md GymCards-5 (exact) and GymCards-7 (rl4vlm).
+/// Implements Specs/GymCards.md GymCards-3 (exact) and GymCards-4 (rl4vlm).
 public func evaluateFormula(_ tokens: [FormulaToken], mode: FormulaEvaluationMode = .exact) -> FormulaValue {
     switch mode {
     case .exact: ExactFormulaParser(tokens: tokens.filter { $0 != .blank }).evaluate()
@@ -56,7 +56,7 @@ public func evaluateFormula(_ tokens: [FormulaToken], mode: FormulaEvaluationMod
 
 /// Recursive descent over `expression := term (("+" | "-") term)*`, `term := factor (("*" | "/")
 /// factor)*`, `factor := number | "(" expression ")"`: binary operators only, no unary sign, and two
-/// adjacent numbers are a syntax error (GymCards-5). The whole formula is parsed before an arithmetic
+/// adjacent numbers are a syntax error (GymCards-3). The whole formula is parsed before an arithmetic
 /// failure is reported, so a syntax error anywhere wins over a division by zero (as in Python).
 private struct ExactFormulaParser {
     let tokens: [FormulaToken]

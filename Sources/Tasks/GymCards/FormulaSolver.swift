@@ -1,5 +1,5 @@
 /// Finds formulas that reach a target with every card used once, for the points-game experts
-/// (Specs/GymCards.md "Expert policies"). Exact rational arithmetic (GymCards-5).
+/// (Specs/GymCards.md "Expert policies"). Exact rational arithmetic (GymCards-3).
 public struct FormulaSolver: Sendable {
     /// Every spelling of every solving formula the expert will follow, ordered by length, then by
     /// text: minimal parentheses first, then the variants with optional parentheses around a

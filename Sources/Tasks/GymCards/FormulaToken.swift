@@ -1,5 +1,5 @@
 /// One element of a points-game formula: a card number, an operator, a parenthesis, or the blank the
-/// original environment appends for a rejected action (Specs/GymCards.md GymCards-6).
+/// original environment appends for a rejected action (Specs/GymCards.md GymCards-2).
 public enum FormulaToken: Equatable, Hashable, Sendable {
     case number(Int)
     case plus, minus, times, divide, open, close

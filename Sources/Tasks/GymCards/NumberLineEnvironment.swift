@@ -28,7 +28,7 @@ public struct NumberLineEnvironment: CardEnvironment {
         self.maxPosition = maxPosition
     }
 
-    /// GymCards-1a: start and target uniform on 0…max; if equal, target ← (target + 1) mod max.
+    /// Specs/GymCards.md "Deals": start and target uniform on 0…max; if equal, target ← (target + 1) mod max.
     public mutating func reset(generator: inout SeededGenerator) -> Observation {
         let start = generator.nextInt(below: maxPosition + 1)
         var goal = generator.nextInt(below: maxPosition + 1)
@@ -46,7 +46,7 @@ public struct NumberLineEnvironment: CardEnvironment {
         return observation()
     }
 
-    /// GymCards-1b … GymCards-1d: move (clamped at 0 and max), reward +1 on reaching the target
+    /// GymCards-1: move (clamped at 0 and max), reward +1 on reaching the target
     /// (terminated), −1 when the distance did not shrink, else 0; truncated after `stepLimit` steps.
     public mutating func step(action: Int) throws -> CardStep {
         try validate(action: action, episodeOver: isEpisodeOver)

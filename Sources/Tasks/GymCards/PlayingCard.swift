@@ -9,7 +9,7 @@ public enum Suit: String, CaseIterable, Sendable {
     public var isRed: Bool { self == .diamonds || self == .hearts }
 }
 
-/// A playing card: rank 1 (ace) … 13 (king) and a suit (Specs/GymCards.md GymCards-4).
+/// A playing card: rank 1 (ace) … 13 (king) and a suit (Specs/GymCards.md "Deals").
 public struct PlayingCard: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// 1 = ace, 2…10, 11 = jack, 12 = queen, 13 = king.
     public let rank: Int

@@ -1,11 +1,11 @@
 import Tensor
 
-/// The settings that distinguish EZPoints from Points24 (Specs/GymCards.md GymCards-2, GymCards-3).
+/// The settings that distinguish EZPoints from Points24 (Specs/GymCards.md GymCards-2 and "Deals").
 public struct PointsRules: Equatable, Sendable {
     public enum Deal: Equatable, Sendable {
-        /// EZPoints: a first card of rank 2…13 and a second that completes the target by + or × (GymCards-2a).
+        /// EZPoints: a first card of rank 2…13 and a second that completes the target by + or × (Specs/GymCards.md "Deals").
         case completingPair
-        /// Points24: four independent uniform cards of rank 1…13 (GymCards-3a).
+        /// Points24: four independent uniform cards of rank 1…13 (Specs/GymCards.md "Deals").
         case independent(count: Int)
     }
 
@@ -40,7 +40,7 @@ public struct PointsRules: Equatable, Sendable {
 }
 
 /// EZPoints and Points24: build a formula symbol by symbol from the cards on the table and press `=`
-/// (Specs/GymCards.md GymCards-2, GymCards-3, GymCards-6).
+/// (Specs/GymCards.md GymCards-2).
 public struct PointsEnvironment: CardEnvironment {
     public let rules: PointsRules
     public let legalActions: [String]
@@ -63,7 +63,7 @@ public struct PointsEnvironment: CardEnvironment {
         legalActions = (1...maxNumber).map(String.init) + rules.operators.map(\.text) + ["="]
     }
 
-    /// Deals the cards (GymCards-2a / GymCards-3a) and returns the first observation.
+    /// Deals the cards (Specs/GymCards.md "Deals") and returns the first observation.
     public mutating func reset(generator: inout SeededGenerator) -> Observation {
         var dealt: [PlayingCard] = []
         switch rules.deal {
@@ -101,8 +101,8 @@ public struct PointsEnvironment: CardEnvironment {
         return observation()
     }
 
-    /// GymCards-6: first the length limit (truncation, −1), then a number not available (a blank is
-    /// appended, −1, the episode goes on), then `=` (GymCards-2b / GymCards-3b: +10 when the formula
+    /// GymCards-2: first the length limit (truncation, −1), then a number not available (a blank is
+    /// appended, −1, the episode goes on), then `=` (+10 when the formula
     /// equals the target and every card was used, else −1; terminated), else the symbol is appended (0).
     public mutating func step(action: Int) throws -> CardStep {
         try validate(action: action, episodeOver: isEpisodeOver)
@@ -156,7 +156,8 @@ public struct PointsEnvironment: CardEnvironment {
     /// Every solution the expert knows for the current cards (Specs/GymCards.md "Expert policies").
     public var solutions: [[FormulaToken]] { solver.solutions }
 
-    /// 96×96 on green: the cards in a row at the top, "Formula:" and the formula below, wrapped.
+    /// 96×96 on green: the cards in a row at the top, "Formula:" and the formula below, wrapped, at
+    /// scale 2 when it fits and scale 1 otherwise.
     func render() -> Canvas {
         let size = GymCardsPrompts.imageSize
         var canvas = Canvas(width: size, height: size, background: Canvas.tableGreen)
@@ -173,8 +174,8 @@ public struct PointsEnvironment: CardEnvironment {
         let labelY = 3 + height + 4
         _ = canvas.drawText("Formula:", x: 3, y: labelY, scale: 1, color: .white)
         let words = formula.filter { $0 != .blank }.map(\.text)
-        canvas.drawWrappedText(words, x: 3, y: labelY + 10, maxWidth: size - 6, scale: large ? 2 : 1,
-                               lineSpacing: 2, color: .white)
+        canvas.drawWrappedText(words, x: 3, y: labelY + 10, maxWidth: size - 6, maxHeight: size - 2 - (labelY + 10),
+                               scales: [2, 1], lineSpacing: 2, color: .white)
         return canvas
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The subset of Python's expression language that the original points games can spell, evaluated
-/// the way CPython does, for the `rl4vlm` compatibility mode (Specs/GymCards.md GymCards-7).
+/// the way CPython does, for the `rl4vlm` compatibility mode (Specs/GymCards.md GymCards-4).
 ///
 /// The source is the formula's symbols joined without separators (a blank is a space), so adjacent
 /// numbers merge into one literal (`1`, `2` → `12`), `*` `*` is the power operator and `/` `/` floor

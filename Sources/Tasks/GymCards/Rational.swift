@@ -1,6 +1,6 @@
 /// An exact fraction `numerator / denominator` of 64-bit integers, always in lowest terms with a
 /// positive denominator, so two equal values have equal fields. Every operation checks for overflow
-/// and reports it as `nil` instead of trapping or wrapping (Specs/GymCards.md GymCards-5).
+/// and reports it as `nil` instead of trapping or wrapping (Specs/GymCards.md GymCards-3).
 public struct Rational: Equatable, Hashable, Sendable, CustomStringConvertible {
     public let numerator: Int
     public let denominator: Int
