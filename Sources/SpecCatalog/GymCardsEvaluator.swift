@@ -83,21 +83,21 @@ public struct GymCardsEvaluator: SpecEvaluator {
             guard let start = try inputs.integer("start"), let target = try inputs.integer("target") else {
                 throw InputError.missingInput(argument: "start")
             }
-            e.reset(current: start, target: target)
+            try e.reset(current: start, target: target)
             environment = e
         case .ezPoints?, .points24?:
             var rules: PointsRules = taskName == "ezpoints" ? .ezPoints : .points24
             rules.evaluation = try inputs.convention("evaluation", default: FormulaEvaluationMode.exact)
             var e = PointsEnvironment(rules: rules)
-            e.reset(cards: try cards(inputs, "cards"))
+            try e.reset(cards: cards(inputs, "cards"))
             environment = e
         case .blackjack?:
             var e = BlackjackEnvironment()
             e.naturalPays1point5 = try inputs.bool("natural") ?? false
             e.suttonBarto = try inputs.bool("sab") ?? false
             e.naturalRule = try inputs.convention("natural_rule", default: BlackjackNaturalRule.gymnasium)
-            e.reset(dealer: try cards(inputs, "dealer"), player: try cards(inputs, "player"),
-                    upcoming: try cards(inputs, "upcoming"))
+            try e.reset(dealer: cards(inputs, "dealer"), player: cards(inputs, "player"),
+                        upcoming: cards(inputs, "upcoming"))
             environment = e
         case nil:
             throw InputError.invalidArgument(argument: "task", reason: "unknown task \(taskName.sanitizedForMessage())")

@@ -71,7 +71,7 @@ struct GymCardsTests {
 
     @Test func numberLineHandWorkedEpisode() throws {
         var env = NumberLineEnvironment()
-        env.reset(current: 1, target: 3)
+        try env.reset(current: 1, target: 3)
         // '-' from 1 to 0 moves away (−1); '+' to 1 is closer (0), to 2 closer (0), to 3 arrives (+1).
         let steps = try ["-", "+", "+", "+"].map { try env.step(actionNamed: $0) }
         #expect(steps.map(\.reward) == [-1, 0, 0, 1])
@@ -81,7 +81,7 @@ struct GymCardsTests {
 
     @Test func numberLineTruncatesAtTwiceTheLine() throws {
         var env = try NumberLineEnvironment(maxPosition: 3)
-        env.reset(current: 0, target: 3)
+        try env.reset(current: 0, target: 3)
         var last: CardStep?
         for _ in 0..<6 { last = try env.step(actionNamed: "-") }
         #expect(last?.truncated == true && last?.terminated == false && env.isEpisodeOver)
@@ -92,7 +92,7 @@ struct GymCardsTests {
         for start in 0...5 {
             for target in 0...5 where target != start {
                 var env = NumberLineEnvironment()
-                env.reset(current: start, target: target)
+                try env.reset(current: start, target: target)
                 var rewards: [Double] = []
                 while !env.isEpisodeOver { rewards.append(try env.step(action: env.expertDecision().action).reward) }
                 #expect(rewards.count == abs(target - start) && rewards.reduce(0, +) == 1)
@@ -121,8 +121,8 @@ struct GymCardsTests {
         rules.evaluation = .rl4vlm
         var original = PointsEnvironment(rules: rules)
         let cards = [Self.card(8), Self.card(3), Self.card(8, .spades), Self.card(3, .clubs)]
-        exact.reset(cards: cards)
-        original.reset(cards: cards)
+        try exact.reset(cards: cards)
+        try original.reset(cards: cards)
         var last: (CardStep, CardStep)?
         for symbol in "8 / ( 3 - 8 / 3 ) =".split(separator: " ") {
             last = (try exact.step(actionNamed: String(symbol)), try original.step(actionNamed: String(symbol)))
@@ -132,7 +132,7 @@ struct GymCardsTests {
 
     @Test func pointsRejectsUnavailableCardsAndTruncatesLongFormulas() throws {
         var env = PointsEnvironment(rules: .ezPoints)
-        env.reset(cards: [Self.card(4), Self.card(12)])  // Q counts 10
+        try env.reset(cards: [Self.card(4), Self.card(12)])  // Q counts 10
         #expect(env.numbers == [4, 10])
         let rejected = try env.step(actionNamed: "3")
         #expect(rejected.reward == -1 && !rejected.isEpisodeOver && env.formula == [.blank])
@@ -187,7 +187,7 @@ struct GymCardsTests {
 
     @Test func points24ExpertRecoversFromAnOptionalParenthesis() throws {
         var env = PointsEnvironment(rules: .points24)
-        env.reset(cards: [Self.card(8), Self.card(3), Self.card(8), Self.card(3)])
+        try env.reset(cards: [Self.card(8), Self.card(3), Self.card(8), Self.card(3)])
         _ = try env.step(actionNamed: "(")
         var total = 0.0
         while !env.isEpisodeOver { total += try env.step(action: env.expertDecision().action).reward }
@@ -211,12 +211,12 @@ struct GymCardsTests {
 
     @Test func blackjackDealerDrawsToSeventeenAndStandsOnSoft17() throws {
         var env = BlackjackEnvironment()
-        env.reset(dealer: [Self.card(10), Self.card(2)], player: [Self.card(10), Self.card(9)],
+        try env.reset(dealer: [Self.card(10), Self.card(2)], player: [Self.card(10), Self.card(9)],
                   upcoming: [Self.card(3), Self.card(1), Self.card(5)])
         // 12 + 3 = 15, + A = 16 (the ace cannot count 11), + 5 = 21.
         let step = try env.step(actionNamed: "stand")
         #expect(env.dealer.total == 21 && env.dealer.cards.count == 5 && step.reward == -1 && step.terminated)
-        env.reset(dealer: [Self.card(1), Self.card(6)], player: [Self.card(10), Self.card(8)], upcoming: [Self.card(10)])
+        try env.reset(dealer: [Self.card(1), Self.card(6)], player: [Self.card(10), Self.card(8)], upcoming: [Self.card(10)])
         #expect(try env.step(actionNamed: "stand").reward == 1)
         #expect(env.dealer.cards.count == 2)
     }
@@ -224,10 +224,10 @@ struct GymCardsTests {
     @Test func blackjackNaturalsFollowTheChosenRule() throws {
         var env = BlackjackEnvironment()
         env.naturalPays1point5 = true
-        env.reset(dealer: [Self.card(10), Self.card(7)], player: [Self.card(1), Self.card(13)])
+        try env.reset(dealer: [Self.card(10), Self.card(7)], player: [Self.card(1), Self.card(13)])
         #expect(try env.step(actionNamed: "stand").reward == 1.5)
         env.naturalRule = .rl4vlm
-        env.reset(dealer: [Self.card(10), Self.card(7)], player: [Self.card(1), Self.card(13)])
+        try env.reset(dealer: [Self.card(10), Self.card(7)], player: [Self.card(1), Self.card(13)])
         #expect(try env.step(actionNamed: "stand").reward == 1)
     }
 
@@ -235,9 +235,9 @@ struct GymCardsTests {
         ([10, 6], 10, "hit"), ([10, 6], 6, "stand"), ([10, 2], 3, "hit"), ([10, 2], 4, "stand"),
         ([1, 7], 9, "hit"), ([1, 7], 8, "stand"), ([1, 6], 2, "hit"), ([10, 7], 1, "stand"), ([5, 6], 6, "hit"),
     ])
-    func blackjackExpert(_ player: [Int], _ dealerUp: Int, _ expected: String) {
+    func blackjackExpert(_ player: [Int], _ dealerUp: Int, _ expected: String) throws {
         var env = BlackjackEnvironment()
-        env.reset(dealer: [Self.card(dealerUp), Self.card(5)], player: player.map { Self.card($0) })
+        try env.reset(dealer: [Self.card(dealerUp), Self.card(5)], player: player.map { Self.card($0) })
         #expect(env.legalActions[env.expertDecision().action] == expected)
     }
 
@@ -317,7 +317,7 @@ struct GymCardsTests {
             }
         }
         #expect(expertMax <= 90, "expert episodes: at most \(expertMax) tokens")
-        #expect(noisyMax <= 110, "noisy episodes: at most \(noisyMax) tokens")
+        #expect(noisyMax <= 100, "noisy episodes: at most \(noisyMax) tokens")
     }
 
     // MARK: - Determinism and rendering
@@ -362,7 +362,7 @@ struct GymCardsTests {
     func everyObservationIsAWritablePNG(_ task: GymCardsTask) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gymcards-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { if ProcessInfo.processInfo.environment["KEEPPNG"] == nil { try? FileManager.default.removeItem(at: folder) } }
+        defer { try? FileManager.default.removeItem(at: folder) }
         for (i, observation) in Self.firstObservations(task, seed: 3).enumerated() {
             let path = folder.appendingPathComponent("\(task.rawValue)-\(i).png").path
             try observation.image.image.write(to: path)

@@ -55,9 +55,13 @@ public struct BlackjackEnvironment: CardEnvironment {
 
     /// Starts an episode with given hands; `upcoming` cards are drawn first (in order), then cards from
     /// a generator seeded with `seed` (tests, golden replays).
+    /// - Throws: `InputError.invalidArgument` unless each hand holds two cards.
     @discardableResult
     public mutating func reset(dealer: [PlayingCard], player: [PlayingCard], upcoming: [PlayingCard] = [],
-                               seed: UInt64 = 0) -> Observation {
+                               seed: UInt64 = 0) throws -> Observation {
+        for (name, hand) in [("dealer", dealer), ("player", player)] where hand.count != 2 {
+            throw InputError.invalidArgument(argument: name, reason: "a hand starts with two cards, got \(hand.count)")
+        }
         self.dealer = BlackjackHand(dealer)
         self.player = BlackjackHand(player)
         scriptedDraws = upcoming

@@ -23,6 +23,8 @@ public enum FormulaFailure: String, Sendable, Equatable {
     /// `rl4vlm` mode: Python raises `TypeError` (a number called like a function, `(2)(3)`) or the
     /// value is an empty tuple `()`.
     case notANumber
+    /// More than `maximumFormulaLength` symbols: not evaluated (no game formula comes close).
+    case tooLong
 }
 
 /// The value of a formula, or why it has none.
@@ -45,12 +47,21 @@ public enum FormulaValue: Equatable, Sendable {
     }
 }
 
+/// Parentheses nested deeper than this are a syntax error in both modes (CPython's parser stops at 200
+/// nested parentheses too); it also bounds the parsers' recursion.
+public let maximumFormulaNesting = 200
+
+/// Formulas with more symbols than this are not evaluated (`FormulaFailure.tooLong`); it bounds the
+/// evaluators' recursion on long operator chains.
+public let maximumFormulaLength = 10_000
+
 /// Evaluates `tokens` in `mode`. Blanks are ignored in `exact` mode and become spaces in `rl4vlm` mode.
 /// Implements Specs/GymCards.md GymCards-3 (exact) and GymCards-4 (rl4vlm).
 public func evaluateFormula(_ tokens: [FormulaToken], mode: FormulaEvaluationMode = .exact) -> FormulaValue {
+    guard tokens.count <= maximumFormulaLength else { return .failure(.tooLong) }
     switch mode {
-    case .exact: ExactFormulaParser(tokens: tokens.filter { $0 != .blank }).evaluate()
-    case .rl4vlm: PythonExpression.evaluate(tokens.map(\.sourceText).joined())
+    case .exact: return ExactFormulaParser(tokens: tokens.filter { $0 != .blank }).evaluate()
+    case .rl4vlm: return PythonExpression.evaluate(tokens.map(\.sourceText).joined())
     }
 }
 
@@ -63,6 +74,7 @@ private struct ExactFormulaParser {
     var position = 0
     /// The first division by zero or overflow met; later values are then meaningless and ignored.
     var arithmeticFailure: FormulaFailure?
+    var depth = 0
 
     init(tokens: [FormulaToken]) { self.tokens = tokens }
 
@@ -116,6 +128,9 @@ private struct ExactFormulaParser {
             return Rational(n)
         case .open?:
             position += 1
+            depth += 1
+            if depth > maximumFormulaNesting { throw SyntaxError() }
+            defer { depth -= 1 }
             let value = try expression()
             guard next == .close else { throw SyntaxError() }
             position += 1

@@ -33,12 +33,20 @@ public struct NumberLineEnvironment: CardEnvironment {
         let start = generator.nextInt(below: maxPosition + 1)
         var goal = generator.nextInt(below: maxPosition + 1)
         if start == goal { goal = (goal + 1) % maxPosition }
-        return reset(current: start, target: goal)
+        return begin(current: start, target: goal)
     }
 
     /// Starts an episode from a given state (tests, golden replays).
+    /// - Throws: `InputError.outOfRange` unless both numbers lie on the line `0…maxPosition`.
     @discardableResult
-    public mutating func reset(current: Int, target: Int) -> Observation {
+    public mutating func reset(current: Int, target: Int) throws -> Observation {
+        for (name, value) in [("current", current), ("target", target)] where !(0...maxPosition).contains(value) {
+            throw InputError.outOfRange(argument: name, value: Double(value), range: "[0, \(maxPosition)]")
+        }
+        return begin(current: current, target: target)
+    }
+
+    private mutating func begin(current: Int, target: Int) -> Observation {
         self.current = current
         self.target = target
         stepsTaken = 0

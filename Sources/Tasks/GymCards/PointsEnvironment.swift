@@ -83,12 +83,20 @@ public struct PointsEnvironment: CardEnvironment {
                 dealt.append(PlayingCard(validRank: 1 + generator.nextInt(below: 13), suit: PlayingCard.randomSuit(&generator)))
             }
         }
-        return reset(cards: dealt)
+        return begin(cards: dealt)
     }
 
     /// Starts an episode with the given cards (tests, golden replays).
+    /// - Throws: `InputError.invalidArgument` unless there are `rules.cardCount` cards.
     @discardableResult
-    public mutating func reset(cards: [PlayingCard]) -> Observation {
+    public mutating func reset(cards: [PlayingCard]) throws -> Observation {
+        guard cards.count == rules.cardCount else {
+            throw InputError.invalidArgument(argument: "cards", reason: "expected \(rules.cardCount) cards, got \(cards.count)")
+        }
+        return begin(cards: cards)
+    }
+
+    private mutating func begin(cards: [PlayingCard]) -> Observation {
         self.cards = cards
         numbers = cards.map { rules.faceCardsCountAsTen ? $0.valueCountingFacesAsTen : $0.rank }
         formula = []

@@ -92,6 +92,13 @@ enum PythonExpression {
     private struct Parser {
         let tokens: [Token]
         var position = 0
+        /// Open parentheses and unary signs being parsed; bounded by `maximumFormulaNesting`.
+        var depth = 0
+
+        private mutating func descend() throws {
+            depth += 1
+            if depth > maximumFormulaNesting { throw SyntaxError() }
+        }
 
         struct SyntaxError: Error {}
 
@@ -123,6 +130,8 @@ enum PythonExpression {
             if peek("+") || peek("-") {
                 guard case .symbol(let op) = tokens[position] else { throw SyntaxError() }
                 position += 1
+                try descend()
+                defer { depth -= 1 }
                 return .unary(op, try factor())
             }
             return try power()
@@ -132,6 +141,8 @@ enum PythonExpression {
             let base = try primary()
             if peek("**") {
                 position += 1
+                try descend()
+                defer { depth -= 1 }
                 return .binary("**", base, try factor())
             }
             return base
@@ -142,6 +153,8 @@ enum PythonExpression {
             // A call `x(...)` compiles in Python and fails at run time with TypeError.
             while peek("(") {
                 position += 1
+                try descend()
+                defer { depth -= 1 }
                 if !peek(")") { _ = try expression() }
                 guard peek(")") else { throw SyntaxError() }
                 position += 1
@@ -158,6 +171,8 @@ enum PythonExpression {
                 return .integer(value)
             case .symbol("("):
                 position += 1
+                try descend()
+                defer { depth -= 1 }
                 if peek(")") {
                     position += 1
                     return .emptyTuple
