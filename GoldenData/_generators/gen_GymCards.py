@@ -24,6 +24,7 @@ import ast
 import os
 import sys
 import types
+import warnings
 from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -150,7 +151,9 @@ def python_value(tokens: list[str]):
     """What the original's `eval` of the joined symbols gives: (kind, value, failure)."""
     source = "".join(tokens)
     try:
-        v = eval(source)  # the original evaluates the same string with the same builtin
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)  # "'int' object is not callable" for 2(3)
+            v = eval(source)  # the original evaluates the same string with the same builtin
     except SyntaxError:
         return "failure", None, "syntax"
     except ZeroDivisionError:
