@@ -36,7 +36,7 @@ let package = Package(
         // bitmap font and canvas they draw with.
         .target(name: "Tasks", dependencies: ["Tensor", "RLAlgorithms"]),
         // Training on top of the model runner: parameter-group optimisers calling RLAlgorithms' steps.
-        .target(name: "Training", dependencies: ["Tensor", "RLAlgorithms", "Models", "Generation"]),
+        .target(name: "Training", dependencies: ["Tensor", "RLAlgorithms", "Models", "Generation", "Tasks", "Verification"]),
         // Binds each Spec name to its RLAlgorithms functions for golden verification and `rlref eval`.
         .target(name: "SpecCatalog", dependencies: ["Tensor", "RLAlgorithms", "Verification", "Models", "Generation", "Tasks"]),
         // Test-only helpers: locating GoldenData, turning harness reports into test failures.
@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "rlref",
             dependencies: [
-                "Tensor", "RLAlgorithms", "Verification", "SpecCatalog", "Models", "Generation", "Training",
+                "Tensor", "RLAlgorithms", "Verification", "SpecCatalog", "Models", "Generation", "Training", "Tasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
@@ -52,8 +52,8 @@ let package = Package(
         .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "Models", "SpecCatalog", "TestSupport"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport", "SpecCatalog", "Models", "RLAlgorithms", "Tensor", "Verification"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "SpecCatalog", "TestSupport", "Verification", "Models", "RLAlgorithms", "Tensor"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Generation", "Tasks", "TestSupport"]),
         .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

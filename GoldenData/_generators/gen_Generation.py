@@ -41,7 +41,8 @@ import torch.nn as nn
 import transformers
 from transformers import GenerationConfig, GenerationMixin, LlavaForConditionalGeneration, PretrainedConfig, \
     PreTrainedModel
-from transformers.generation.logits_process import (MinNewTokensLengthLogitsProcessor, NoRepeatNGramLogitsProcessor,
+from transformers.generation.logits_process import (SuppressTokensLogitsProcessor,
+                                                    MinNewTokensLengthLogitsProcessor, NoRepeatNGramLogitsProcessor,
                                                     TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 from transformers.modeling_outputs import CausalLMOutputWithPast
 
@@ -91,9 +92,13 @@ def apply_processor(inp: dict) -> torch.Tensor:
     if p == "min_new_tokens":
         return MinNewTokensLengthLogitsProcessor(int(inp["prompt_length"]), int(inp["min_new_tokens"]),
                                                  int(inp["eos_token_id"]))(ids, s)
+    if p == "suppress_tokens":
+        return SuppressTokensLogitsProcessor([int(t) for t in inp["suppress_tokens"]])(ids, s)
     if p == "pipeline":
         procs = pipeline_processors(inp)
-        assert [type(q).__name__ for q in procs] == PIPELINE_ORDER, [type(q).__name__ for q in procs]
+        order = PIPELINE_ORDER if "suppress_tokens" not in inp else (
+            PIPELINE_ORDER[:2] + ["SuppressTokensLogitsProcessor"] + PIPELINE_ORDER[2:])
+        assert [type(q).__name__ for q in procs] == order, [type(q).__name__ for q in procs]
         return procs(ids, s)
     raise ValueError(p)
 
@@ -103,7 +108,8 @@ def pipeline_processors(inp: dict):
     gc = GenerationConfig(do_sample=True, num_beams=1, min_new_tokens=int(inp["min_new_tokens"]),
                           no_repeat_ngram_size=int(inp["no_repeat_ngram_size"]),
                           temperature=float(inp["temperature"]), top_k=int(inp["top_k"]), top_p=float(inp["top_p"]),
-                          eos_token_id=int(inp["eos_token_id"]), pad_token_id=0)
+                          eos_token_id=int(inp["eos_token_id"]), pad_token_id=0,
+                          suppress_tokens=inp.get("suppress_tokens"))
     model = bigram_model(np.zeros((len(inp["scores"][0]),) * 2))
     gc._eos_token_tensor = torch.tensor([int(inp["eos_token_id"])])
     gc._pad_token_tensor = torch.tensor(0)
@@ -218,6 +224,27 @@ def logits_processor_cases() -> list[dict]:
          "input_ids": [[1, 3, 4, 7, 3, 4], [2, 6, 5, 2, 6, 0]], "prompt_length": 3, "eos_token_id": 2,
          "min_new_tokens": 2, "no_repeat_ngram_size": 3, "temperature": 1.5, "top_k": 5, "top_p": 0.6})
 
+    # Generation-9 suppressed tokens
+    add("suppress-tokens", "Generation-9", "SuppressTokensLogitsProcessor([0, 3, 4]): those ids -inf in every row, an "
+        "already -inf entry stays -inf, the rest unchanged", {"processor": "suppress_tokens",
+                                                            "scores": [[0.5, 1.0, 3.0, NEG, 2.0, -0.5],
+                                                                       [2.0, -1.0, 0.25, 1.5, 0.0, 0.75]],
+                                                            "suppress_tokens": [0, 3, 4]})
+    add("suppress-tokens-empty", "Generation-9", "an empty list suppresses nothing",
+        {"processor": "suppress_tokens", "scores": [[0.5, 1.0, 3.0]], "suppress_tokens": []})
+    add("pipeline-with-suppress", "Generation-6", "generate's sampling pipeline with suppress_tokens [0, 4] (the "
+        "recipes' special tokens): SuppressTokensLogitsProcessor runs after MinNewTokensLengthLogitsProcessor (1 new "
+        "token < 2 bans eos 2) and NoRepeatNGramLogitsProcessor (2) and before the warpers; temperature 0.7, top_k 4, "
+        "top_p 0.95",
+        {"processor": "pipeline", "scores": [[0.5, 1.0, 3.0, 0.25, 2.0, -0.5, 1.5, 0.0],
+                                            [2.0, 2.0, 0.5, 1.75, 3.0, 0.75, 0.5, 1.0]],
+         "input_ids": [[1, 3, 4, 7], [2, 6, 5, 2]], "prompt_length": 3, "eos_token_id": 2,
+         "min_new_tokens": 2, "no_repeat_ngram_size": 2, "temperature": 0.7, "top_k": 4, "top_p": 0.95,
+         "suppress_tokens": [0, 4]})
+    err("suppress-tokens-out-of-vocab", "Generation-9", "id 7 outside a vocabulary of 3 (transformers ignores it; "
+        "the Spec rejects it)", {"processor": "suppress_tokens", "scores": [[0.1, 0.2, 0.3]], "suppress_tokens": [7]},
+        "out_of_range")
+
     # errors (kinds from the Spec; transformers raises ValueError for the first three except top_p = 0, which it
     # accepts)
     s = [[0.1, 0.2, 0.3]]
@@ -270,6 +297,8 @@ def check_order_independent(inp: dict, exp: torch.Tensor) -> None:
         V = len(inp["scores"][0])
         rev["input_ids"] = [[V - 1 - t for t in row] for row in inp["input_ids"]]
         rev["eos_token_id"] = V - 1 - inp["eos_token_id"]
+        if "suppress_tokens" in inp:
+            rev["suppress_tokens"] = [V - 1 - t for t in inp["suppress_tokens"]]
     assert torch.equal(apply_processor(rev).flip(-1), exp), inp
 
 

@@ -8,6 +8,8 @@ public struct DecodingOptions: Sendable, Equatable {
     public var noRepeatNGramSize = 0
     public var eosTokenID: Int?
     public var padTokenID = 0
+    /// Ids never generated (Generation-9).
+    public var suppressedTokens: [Int] = []
     /// Sampling: per-row temperatures and top-p (one value for every row, or one per row), top-k.
     /// nil: greedy (argmax, ties to the lowest id).
     public var sampling: Sampling?
@@ -50,6 +52,7 @@ public struct DecodingOptions: Sendable, Equatable {
         p.noRepeatNGramSize = noRepeatNGramSize
         p.minNewTokens = minNewTokens
         p.eosTokenID = eosTokenID
+        p.suppressedTokens = suppressedTokens
         if let s = sampling {
             p.temperatures = s.temperatures.count == 1 ? Array(repeating: s.temperatures[0], count: rows) : s.temperatures
             p.topK = s.topK

@@ -60,6 +60,12 @@ public enum LogitsProcessors {
 
     /// Generation-5: while fewer than `minimum` tokens were generated (the padded prompt width
     /// `promptLength` is skipped, as transformers does), EOS is banned.
+    /// Generation-9: the ids in `tokens` get −∞ in every row.
+    public static func suppress(_ scores: inout Tensor<Double>, _ tokens: [Int]) {
+        let v = scores.shape[1]
+        for b in 0..<scores.shape[0] { for t in tokens { scores.elements[b * v + t] = -.infinity } }
+    }
+
     public static func minNewTokens(_ scores: inout Tensor<Double>, currentLength: Int, promptLength: Int, minimum: Int, eos: Int) {
         guard currentLength - promptLength < minimum, (0..<scores.shape[1]).contains(eos) else { return }
         for b in 0..<scores.shape[0] { scores.elements[b * scores.shape[1] + eos] = -.infinity }
@@ -72,6 +78,8 @@ public struct LogitsPipeline: Sendable, Equatable {
     public var noRepeatNGramSize = 0
     public var minNewTokens = 0
     public var eosTokenID: Int?
+    /// Generation-9: ids that are never chosen.
+    public var suppressedTokens: [Int] = []
     /// Per-row temperatures, nil for none (greedy and beam search do not warp).
     public var temperatures: [Double]?
     public var topK = 0
@@ -93,6 +101,9 @@ public struct LogitsPipeline: Sendable, Equatable {
         for (name, value) in [("top_k", topK), ("no_repeat_ngram_size", noRepeatNGramSize), ("min_new_tokens", minNewTokens)] where value < 0 {
             throw InputError.outOfRange(argument: name, value: Double(value), range: "[0, ∞)")
         }
+        if let bad = suppressedTokens.first(where: { !(0..<v).contains($0) }) {
+            throw InputError.outOfRange(argument: "suppress_tokens", value: Double(bad), range: "[0, \(v))")
+        }
         if let eos = eosTokenID, !(0..<v).contains(eos) { throw InputError.outOfRange(argument: "eos_token_id", value: Double(eos), range: "[0, \(v))") }
     }
 
@@ -104,6 +115,7 @@ public struct LogitsPipeline: Sendable, Equatable {
             LogitsProcessors.minNewTokens(&scores, currentLength: history.first?.count ?? 0, promptLength: promptLength,
                                           minimum: minNewTokens, eos: eos)
         }
+        if !suppressedTokens.isEmpty { LogitsProcessors.suppress(&scores, suppressedTokens) }
         if let temperatures { LogitsProcessors.temperature(&scores, temperatures) }
         if topK > 0 { LogitsProcessors.topK(&scores, topK) }
         if let topP { LogitsProcessors.topP(&scores, topP) }

@@ -24,6 +24,7 @@ public enum Catalog {
         ModelEvaluator(),
         TokenizerEvaluator(),
         GenerationEvaluator(),
+        ShapesTasksEvaluator(),
         GymCardsEvaluator(),
     ]
 

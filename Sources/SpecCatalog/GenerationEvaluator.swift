@@ -42,6 +42,16 @@ public struct GenerationEvaluator: SpecEvaluator {
         }
     }
 
+    /// The `suppress_tokens` list (Generation-9).
+    func suppressed(_ inputs: GoldenInputs) throws -> [Int] {
+        let t: Tensor<Double> = try inputs.tensor("suppress_tokens")
+        guard t.rank == 1 else { throw InputError.shapeMismatch(argument: "suppress_tokens", expected: [-1], actual: t.shape) }
+        return try t.elements.map { x in
+            guard x == x.rounded(), abs(x) < 1e15 else { throw InputError.invalidArgument(argument: "suppress_tokens", reason: "holds a non-integer") }
+            return Int(x)
+        }
+    }
+
     func integer(_ inputs: GoldenInputs, _ key: String) throws -> Int {
         guard let n = try inputs.integer(key) else { throw InputError.missingInput(argument: key) }
         return n
@@ -65,7 +75,9 @@ public struct GenerationEvaluator: SpecEvaluator {
         case "top_p": pipeline.topP = try perRow(inputs, "top_p", rows: rows)
         case "no_repeat_ngram": pipeline.noRepeatNGramSize = try integer(inputs, "no_repeat_ngram_size")
         case "min_new_tokens": pipeline.minNewTokens = try integer(inputs, "min_new_tokens")
+        case "suppress_tokens": pipeline.suppressedTokens = try suppressed(inputs)
         case "pipeline":
+            pipeline.suppressedTokens = inputs.contains("suppress_tokens") ? try suppressed(inputs) : []
             pipeline.noRepeatNGramSize = try inputs.integer("no_repeat_ngram_size") ?? 0
             pipeline.minNewTokens = try inputs.integer("min_new_tokens") ?? 0
             pipeline.temperatures = try perRow(inputs, "temperature", rows: rows)

@@ -1,6 +1,6 @@
 /// One single-turn example of a data set task (shapes VQA, shapes captioning): the observation, the
 /// answer a supervised warm start is taught, every acceptable reference, and a category for the
-/// evaluation breakdown (a question type, a caption detail level).
+/// evaluation breakdown (a question type; for captioning, the scene size such as `objects-3`).
 public struct TaskExample: Equatable, Sendable {
     public var id: String
     public var observation: Observation

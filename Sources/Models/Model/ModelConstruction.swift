@@ -137,3 +137,13 @@ extension ParameterNames {
         m.decoderLayers.indices.flatMap { i in decoderProjections(T.self, layer: i) }.filter { m[keyPath: $0.1].lora != nil }
     }
 }
+
+extension VisionLanguageModel {
+    /// Scalars in every parameter (base weights, adapters, value head).
+    public var parameterCount: Int { ParameterNames.all(self).reduce(0) { $0 + self[keyPath: $1.1].value.count } }
+
+    /// Scalars in the trainable parameters.
+    public var trainableParameterCount: Int {
+        ParameterNames.all(self).reduce(0) { $0 + (self[keyPath: $1.1].isTrainable ? self[keyPath: $1.1].value.count : 0) }
+    }
+}

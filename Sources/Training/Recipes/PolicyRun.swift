@@ -1,0 +1,90 @@
+import Generation
+import Models
+import RLAlgorithms
+import Tasks
+import Tensor
+import Verification
+
+/// What every RL trainer carries between steps and into its checkpoint: the policy (warm start +
+/// LoRA adapters, optionally a value head), its optimiser, the prompt format, the named generators
+/// ("data", "dropout", "sampling") and the step count.
+public struct PolicyRun {
+    public var model: VisionLanguageModel<Float>
+    public var optimizer: ParameterGroupOptimizer<Float>
+    public let format: PromptFormat
+    public var generators: [String: SeededGenerator]
+    public var completedSteps: Int
+    public let seed: UInt64
+    /// The run's settings, saved with each checkpoint.
+    public let configuration: JSONValue
+
+    /// From the warm start in `warmStart` with fresh adapters (and a value head when
+    /// `valueHeadWidths` is given), or continued from `checkpoint`.
+    /// - Throws: the warm start's and checkpoint's typed errors.
+    public init(warmStart: String, checkpoint: String?, optimizer: ParameterGroupOptimizer<Float>, lora: LoRASettings,
+                valueHeadWidths: [Int]?, seed: UInt64, configuration: JSONValue) throws {
+        self.seed = seed
+        self.configuration = configuration
+        if let checkpoint {
+            let state = try Checkpoint.load(checkpoint, optimizer: optimizer) as TrainingState<Float>
+            guard let tokenizer = state.tokenizer else { throw InputError.invalidArgument(argument: checkpoint, reason: "has no tokenizer") }
+            model = state.model
+            self.optimizer = state.optimizer
+            generators = state.generators
+            completedSteps = state.step
+            format = PromptFormat(tokenizer: tokenizer, configuration: model.configuration)
+        } else {
+            var start = try WarmStart(folder: warmStart)
+            var generator = SeededGenerator(seed: seed &+ 13)
+            try start.prepareForRL(lora: lora, valueHeadWidths: valueHeadWidths, generator: &generator)
+            model = start.model
+            format = start.format
+            self.optimizer = optimizer
+            generators = ["data": SeededGenerator(seed: seed &+ DataSplit.train.streamOffset),
+                          "dropout": SeededGenerator(seed: seed &+ 7), "sampling": SeededGenerator(seed: seed &+ 11)]
+            completedSteps = 0
+        }
+    }
+
+    /// Greedy responses of the current policy.
+    public func respond(_ observations: [Observation], maxNewTokens: Int) throws -> [GeneratedResponse] {
+        try format.respond(model, observations: observations, maxNewTokens: maxNewTokens)
+    }
+
+    /// `task`'s metrics on `count` examples or episodes of `split` under greedy decoding.
+    public func evaluate(_ task: any PolicyTask, split: DataSplit, count: Int, maxNewTokens: Int) throws -> [(name: String, value: Double)] {
+        try task.evaluate(split: split, count: count, seed: seed) { try respond($0, maxNewTokens: maxNewTokens).map(\.text) }
+    }
+
+    /// Greedy answers to `count` validation examples of `task`, each with its reward.
+    public func samples(_ task: any SingleTurnTask, count: Int, maxNewTokens: Int, reward: ResponseReward) throws -> [Sample] {
+        var generator = SeededGenerator(seed: seed &+ DataSplit.validation.streamOffset)
+        let shown = task.examples(count: count, generator: &generator)
+        let responses = try respond(shown.map(\.observation), maxNewTokens: maxNewTokens)
+        return try zip(shown, responses).map { example, response in
+            Sample(observation: example.observation, response: response.text, scores: [("reward", try reward(example, response.text))])
+        }
+    }
+
+    /// The model with its adapters disabled: the frozen warm start (no copy of the weights is kept
+    /// beyond this value's copy-on-write storage).
+    public var reference: VisionLanguageModel<Float> {
+        var reference = model
+        reference.setAdaptersEnabled(false)
+        return reference
+    }
+
+    /// A forward pass with dropout drawn from the "dropout" generator.
+    public mutating func trainingScores(_ batch: ModelBatch<Float>, mask: Tensor<Float>,
+                                        temperature: SamplingTemperature) throws -> TokenScores<Float> {
+        var context = ForwardContext(training: true, generator: generators["dropout"]!)
+        defer { generators["dropout"] = context.generator }
+        return try model.score(batch, mask: mask, temperature: temperature, context: &context)
+    }
+
+    /// Writes the checkpoint.
+    public func saveCheckpoint(to folder: String) throws {
+        try Checkpoint.save(TrainingState(model: model, optimizer: optimizer, tokenizer: format.tokenizer, generators: generators,
+                                          configuration: configuration, step: completedSteps), to: folder)
+    }
+}

@@ -1,0 +1,47 @@
+import Tensor
+
+/// `rlref train sft --set task=T` (also `rlref sft T`): the supervised warm start of a task
+/// (`SupervisedTrainer`).
+public struct SupervisedRecipe: TrainingRecipe {
+    public static let name = "sft"
+    public static let summary = "supervised warm start: teacher forcing on a task's imperfect demonstrations (the start of every RL recipe)"
+    public static let defaultSteps = 300
+    public static var settings: [RecipeSetting] {
+        let d = SupervisedTrainer.Hyperparameters()
+        return [
+            RecipeSetting("task", .choice(PolicyTasks.names), default: PolicyTasks.names[0], "the task to imitate"),
+            RecipeSetting("model", .choice(ModelSize.allCases.map(\.rawValue)), default: d.model.rawValue, "model size"),
+            RecipeSetting("batch_size", .integer(1...4096), default: "\(d.batchSize)", "demonstrations per step"),
+            RecipeSetting("learning_rate", .real(0...1), default: "\(d.learningRate)", "AdamW peak learning rate"),
+            RecipeSetting("warmup_steps", .integer(0...1_000_000), default: "\(d.warmupSteps)", "linear warm-up steps"),
+            RecipeSetting("weight_decay", .real(0...1), default: "\(d.weightDecay)", "AdamW decoupled weight decay"),
+            RecipeSetting("max_grad_norm", .real(0...1e6), default: "\(d.maxGradientNorm)", "global gradient-norm clip"),
+            RecipeSetting("eval_count", .integer(1...100_000), default: "\(d.evaluationCount)", "validation examples or episodes"),
+            RecipeSetting("max_new_tokens", .integer(1...512), default: "\(d.maxNewTokens)", "longest generated response"),
+        ]
+    }
+
+    var trainer: SupervisedTrainer
+
+    public init(settings: RecipeSettings, seed: UInt64, checkpoint: String?, log: (String) -> Void) throws {
+        var h = SupervisedTrainer.Hyperparameters()
+        h.model = ModelSize(rawValue: settings.choice("model"))!
+        h.batchSize = settings.integer("batch_size")
+        h.learningRate = settings.real("learning_rate")
+        h.warmupSteps = settings.integer("warmup_steps")
+        h.weightDecay = settings.real("weight_decay")
+        h.maxGradientNorm = settings.real("max_grad_norm")
+        h.evaluationCount = settings.integer("eval_count")
+        h.maxNewTokens = settings.integer("max_new_tokens")
+        let task = try PolicyTasks.make(settings.choice("task"))
+        trainer = try SupervisedTrainer(task: task, hyperparameters: h, seed: seed, configuration: settings.json, checkpoint: checkpoint)
+        log("sft on \(task.name): \(trainer.model.configuration.text.vocabularySize)-word vocabulary, "
+            + "\(trainer.model.parameterCount) parameters")
+    }
+
+    public var completedSteps: Int { trainer.completedSteps }
+    public mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
+    public mutating func evaluate() throws -> [(name: String, value: Double)] { try trainer.evaluate() }
+    public func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
+    public mutating func samples() throws -> [Sample] { try trainer.samples() }
+}

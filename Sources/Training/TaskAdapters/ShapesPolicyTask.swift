@@ -1,0 +1,47 @@
+import Tasks
+import Tensor
+
+/// Shapes VQA and shapes captioning (Specs/ShapesTasks.md) as the recipes see them.
+public struct ShapesPolicyTask: SingleTurnTask {
+    public let task: ShapesTask
+    /// Fraction of wrong or vague VQA warm-start answers (captioning warm starts are always short).
+    public var warmStartNoise: Double
+
+    public init(_ task: ShapesTask, warmStartNoise: Double = 0.3) {
+        self.task = task
+        self.warmStartNoise = warmStartNoise
+    }
+
+    public var name: String { task.rawValue }
+    public var corpus: [String] { ShapesVocabulary.corpus }
+
+    /// Training examples from a fresh stream seeded by `generator`.
+    public func examples(count: Int, generator: inout SeededGenerator) -> [TaskExample] {
+        task.examples(split: .train, seed: generator.next(), count: count)
+    }
+
+    public func demonstrations(count: Int, generator: inout SeededGenerator) -> [(observation: Observation, response: String)] {
+        let examples = examples(count: count, generator: &generator)
+        // `warmStartNoise` is checked to lie in [0, 1] when the task is made (PolicyTasks).
+        let targets = try! task.warmStartTargets(for: examples, noise: warmStartNoise, using: &generator)
+        return zip(examples, targets).map { ($0.observation, $1) }
+    }
+
+    public func showcase(split: DataSplit, count: Int, seed: UInt64) -> [(observation: Observation, answer: String)] {
+        task.examples(split: split, seed: seed, count: count).map { ($0.observation, $0.answer) }
+    }
+
+    /// The task's metrics on the first `count` examples of `split`, headline first (VQA accuracy,
+    /// captioning object recall), then the rest by name.
+    public func evaluate(split: DataSplit, count: Int, seed: UInt64,
+                         policy: ([Observation]) throws -> [String]) throws -> [(name: String, value: Double)] {
+        let examples = task.examples(split: split, seed: seed, count: count)
+        var predictions: [String] = []
+        for start in stride(from: 0, to: examples.count, by: 32) {
+            predictions += try policy(examples[start..<min(examples.count, start + 32)].map(\.observation))
+        }
+        let metrics = try task.evaluate(predictions: predictions, examples: examples)
+        let headline = task == .vqa ? "accuracy" : "object_recall"
+        return [(headline, metrics[headline]!)] + metrics.filter { $0.key != headline }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Models
+import RLAlgorithms
+import Tasks
+import Tensor
+import Testing
+@testable import Training
+
+/// Name the colour on screen; the episode ends when named, or is cut after three steps.
+struct ColourEnvironment: EpisodeEnvironment {
+    var legalActions: [String] { ColourTask.colours.map(\.0) }
+    var colour = 0, steps = 0
+
+    mutating func reset(generator: inout SeededGenerator) -> Observation {
+        colour = Int(generator.nextUniform() * 3) % 3
+        steps = 0
+        return ColourTask().observation(colour)
+    }
+
+    mutating func step(action: String, generator: inout SeededGenerator) -> EnvironmentStep {
+        steps += 1
+        let correct = action == ColourTask.colours[colour].0
+        return EnvironmentStep(observation: ColourTask().observation(colour), reward: correct ? 1 : 0, terminated: correct,
+                               truncated: !correct && steps == 3, success: correct)
+    }
+}
+
+extension ColourTask: EpisodeTask {
+    func makeEnvironment() -> any EpisodeEnvironment { ColourEnvironment() }
+}
+
+@Suite struct CoTPPOTrainerTests {
+    @Test func stepsAreFiniteAndCheckpointsReload() throws {
+        let warm = try TokenPPOTrainerTests.warmStart()
+        defer { try? FileManager.default.removeItem(atPath: warm) }
+        var h = CoTPPOTrainer.Hyperparameters()
+        h.environments = 3
+        h.stepsPerUpdate = 4
+        h.maxNewTokens = 10
+        h.valueHeadWidths = [8]
+        h.lora = LoRASettings(rank: 2, alpha: 4, dropout: 0, targets: ["q_proj", "v_proj"])
+        var trainer = try CoTPPOTrainer(task: ColourTask(), hyperparameters: h, warmStart: warm, seed: 3, configuration: .null,
+                                        checkpoint: nil)
+        let metrics = try trainer.step()
+        for (name, value) in metrics where name != "success_rate" && name != "episode_return" {
+            #expect(value.isFinite, "\(name) = \(value)")
+        }
+        let checkpoint = warm + "-cot"
+        defer { try? FileManager.default.removeItem(atPath: checkpoint) }
+        try trainer.saveCheckpoint(to: checkpoint)
+        var resumed = try CoTPPOTrainer(task: ColourTask(), hyperparameters: h, warmStart: warm, seed: 3, configuration: .null,
+                                        checkpoint: checkpoint)
+        #expect(resumed.completedSteps == 1)
+        #expect(try resumed.step().count == metrics.count)
+    }
+
+    @Test func thoughtAndActionMasksSplitAtTheActionKey() throws {
+        let tokenizer = try WordLevelTokenizer(corpus: ["{\"thoughts\": \"go right\", \"action\": \"right\"}"])
+        let eos = tokenizer.id(of: "</s>")!
+        let text = "{\"thoughts\": \"go right\", \"action\": \"right\"}"
+        let tokens = tokenizer.encode(text).ids + [eos]
+        let segments = try CoTPPOTrainer.segments([GeneratedResponse(tokens: tokens, text: text, logProbs: [])], columns: 22,
+                                                  promptWidth: 3, actionKey: tokenizer.id(of: "action"), endOfSequence: eos)
+        // { " thoughts " : " go right " , | " action " : " right " } </s>: 10 thought tokens, 8 action tokens, EOS in neither.
+        let thought = segments.thoughtMask.elements, action = segments.actionMask.elements
+        #expect(thought[0..<2].allSatisfy { $0 == 0 } && thought[2..<12].allSatisfy { $0 == 1 } && thought[12...].allSatisfy { $0 == 0 })
+        #expect(action[0..<12].allSatisfy { $0 == 0 } && action[12..<20].allSatisfy { $0 == 1 } && action[20...].allSatisfy { $0 == 0 })
+        let bare = try CoTPPOTrainer.segments([GeneratedResponse(tokens: tokens, text: text, logProbs: [])], columns: 22,
+                                              promptWidth: 3, actionKey: nil, endOfSequence: eos)
+        #expect(bare.actionMask.elements.allSatisfy { $0 == 0 } && bare.thoughtMask.elements.reduce(0, +) == 18)
+    }
+}
