@@ -154,6 +154,32 @@ struct GymCardsTests {
         }
     }
 
+    @Test func pointsDealsFollowTheOriginalRules() {
+        var ez = PointsEnvironment(rules: .ezPoints)
+        var generator = SeededGenerator(seed: 13)
+        var pairs = Set<[Int]>(), firstRanks = Set<Int>()
+        for _ in 0..<600 {
+            _ = ez.reset(generator: &generator)
+            pairs.insert(ez.numbers)
+            // The drawn card is the one with rank ≥ 2 whose partner completes 12; a face is always the drawn one.
+            firstRanks.formUnion(ez.cards.map(\.rank).filter { $0 > 10 })
+        }
+        // By hand: first value x in 2…10 (J, Q, K → 10); partner 12 − x, or 12 / x for x in {2, 3, 4, 6}
+        // with probability ½; either order. So 3 meets both 9 and 4, 2 meets 10 and 6, 5 only 7.
+        let expected: Set<[Int]> = [[2, 10], [10, 2], [2, 6], [6, 2], [3, 9], [9, 3], [3, 4], [4, 3], [4, 8], [8, 4],
+                                    [5, 7], [7, 5], [6, 6]]
+        #expect(pairs == expected)
+        #expect(firstRanks == [11, 12, 13])
+        var p24 = PointsEnvironment(rules: .points24)
+        var ranks = Array(repeating: 0, count: 14)
+        for _ in 0..<300 {
+            _ = p24.reset(generator: &generator)
+            for card in p24.cards { ranks[card.rank] += 1 }
+        }
+        // 1200 uniform ranks on 1…13: each about 92 (sd ≈ 9.2, bound 4.3 sd); every rank occurs, 10 included.
+        #expect(ranks[0] == 0 && ranks[1...].allSatisfy { abs($0 - 92) < 40 })
+    }
+
     @Test("24-game hands solvable or not, by hand",
           arguments: [([8, 3, 8, 3], true), ([1, 5, 5, 5], true), ([3, 3, 7, 7], true), ([4, 4, 10, 10], true),
                       ([4, 1, 5, 6], true), ([1, 1, 1, 1], false), ([1, 2, 1, 2], false)])

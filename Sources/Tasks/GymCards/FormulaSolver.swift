@@ -16,9 +16,11 @@ public struct FormulaSolver: Sendable {
     ///   - operators: the binary operators allowed (`.plus`, `.minus`, `.times`, `.divide`).
     ///   - allowsParentheses: whether optional parentheses variants are produced (required ones always are).
     public init(numbers: [Int], target: Int, operators: [FormulaToken], allowsParentheses: Bool) {
+        var solving: [Tree] = []
+        Self.search(numbers.map { (Rational($0), Tree.leaf($0)) }, operators: operators, target: Rational(target),
+                    into: &solving)
         var found = Set<[FormulaToken]>()
-        for tree in Self.trees(numbers.map { Tree.leaf($0) }, operators: operators) {
-            guard Self.value(tree) == Rational(target) else { continue }
+        for tree in solving {
             for spelling in Self.spellings(tree, optionalParentheses: allowsParentheses, isRoot: true) {
                 found.insert(spelling)
             }
@@ -34,34 +36,34 @@ public struct FormulaSolver: Sendable {
         return solutions.first { $0.count >= typed.count && Array($0[..<typed.count]) == typed }
     }
 
-    /// All binary trees whose leaves are the given subtrees combined in any order.
-    private static func trees(_ items: [Tree], operators: [FormulaToken]) -> [Tree] {
-        if items.count == 1 { return items }
-        var result: [Tree] = []
-        // Choose an ordered pair to combine, then recurse: covers every tree shape and leaf order.
+    /// Every binary tree over `items` (values carried along, so each node is evaluated once) whose value
+    /// is `target`: combine an ordered pair with each operator and recurse. Covers every tree shape and
+    /// leaf order; a division by zero or an overflow drops that branch.
+    private static func search(_ items: [(value: Rational, tree: Tree)], operators: [FormulaToken], target: Rational,
+                               into solving: inout [Tree]) {
+        if items.count == 1 {
+            if items[0].value == target { solving.append(items[0].tree) }
+            return
+        }
         for i in items.indices {
             for j in items.indices where j != i {
-                var rest = items.enumerated().filter { $0.offset != i && $0.offset != j }.map(\.element)
+                var rest: [(value: Rational, tree: Tree)] = []
+                rest.reserveCapacity(items.count - 1)
+                for k in items.indices where k != i && k != j { rest.append(items[k]) }
+                let (a, b) = (items[i].value, items[j].value)
                 for op in operators {
-                    rest.append(.node(op, items[i], items[j]))
-                    result += trees(rest, operators: operators)
+                    let combined: Rational?
+                    switch op {
+                    case .plus: combined = a.adding(b)
+                    case .minus: combined = a.subtracting(b)
+                    case .times: combined = a.multiplied(by: b)
+                    default: combined = b.isZero ? nil : a.divided(by: b)
+                    }
+                    guard let value = combined else { continue }
+                    rest.append((value, .node(op, items[i].tree, items[j].tree)))
+                    search(rest, operators: operators, target: target, into: &solving)
                     rest.removeLast()
                 }
-            }
-        }
-        return result
-    }
-
-    private static func value(_ tree: Tree) -> Rational? {
-        switch tree {
-        case .leaf(let n): return Rational(n)
-        case .node(let op, let l, let r):
-            guard let a = value(l), let b = value(r) else { return nil }
-            switch op {
-            case .plus: return a.adding(b)
-            case .minus: return a.subtracting(b)
-            case .times: return a.multiplied(by: b)
-            default: return b.isZero ? nil : a.divided(by: b)
             }
         }
     }
