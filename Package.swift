@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "RLAlgorithmsTests", dependencies: ["RLAlgorithms", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "SpecCatalog", "TestSupport"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "Models", "SpecCatalog", "TestSupport"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "SpecCatalog", "TestSupport", "Verification"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "SpecCatalog", "TestSupport", "Verification", "Models", "RLAlgorithms", "Tensor"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Generation", "Tasks", "TestSupport"]),
         .testTarget(name: "ConsistencyTests", dependencies: ["SpecCatalog", "TestSupport"]),
     ],

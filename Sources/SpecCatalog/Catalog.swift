@@ -26,6 +26,7 @@ public enum Catalog {
         GenerationEvaluator(),
         ShapesTasksEvaluator(),
         CLIPEvaluator(),
+        GymCardsEvaluator(),
     ]
 
     /// The evaluator for a Spec name, or nil.
