@@ -50,3 +50,10 @@ import Testing
         #expect(try VQAGRPORecipe.reward(example, "two") == 1)
     }
 }
+
+extension RecipeSmokeTests {
+    @Test func gymCardsCoT() throws {
+        try Self.smoke(GymCardsCoTRecipe.self, task: "gymcards-numberline",
+                       settings: ["environments=2", "steps_per_update=2", "eval_count=2", "max_new_tokens=6", "epochs=1"])
+    }
+}

@@ -7,12 +7,18 @@ public enum ModelSize: String, CaseIterable, Sendable {
     /// A 64×64-image model a few thousand parameters wide, for smoke tests.
     case micro
 
-    public func configuration(vocabularySize: Int, imageTokenID: Int) -> ModelConfiguration {
+    /// The configuration for a tokenizer's vocabulary and `imageSize`-pixel observations: the patch
+    /// size keeps 64 image tokens (`tiny`) or 16 (`micro`) whatever the image size (a multiple of 8).
+    public func configuration(vocabularySize: Int, imageTokenID: Int, imageSize: Int = 64) -> ModelConfiguration {
         switch self {
         case .tiny:
-            return .vlm(vocabularySize: vocabularySize, imageTokenID: imageTokenID)
+            var c = ModelConfiguration.vlm(vocabularySize: vocabularySize, imageTokenID: imageTokenID)
+            c.vision.imageSize = imageSize
+            c.vision.patchSize = imageSize / 8
+            return c
         case .micro:
-            var v = VisionConfiguration(hiddenSize: 16, intermediateSize: 32, layers: 1, heads: 2, imageSize: 64, patchSize: 16)
+            var v = VisionConfiguration(hiddenSize: 16, intermediateSize: 32, layers: 1, heads: 2, imageSize: imageSize,
+                                        patchSize: imageSize / 4)
             v.projectionDimension = 16
             var t = TextConfiguration(vocabularySize: vocabularySize, hiddenSize: 16, intermediateSize: 32, layers: 1,
                                       heads: 2, keyValueHeads: 1)

@@ -8,6 +8,8 @@ public protocol PolicyTask: Sendable {
     var name: String { get }
     /// Every text that can appear in prompts and responses (the closed vocabulary's corpus).
     var corpus: [String] { get }
+    /// The side of the square observations (the model's `image_size`).
+    var imageSize: Int { get }
     /// `count` warm-start demonstrations (observation, target response) drawn with `generator` —
     /// deliberately imperfect, as the task's Spec describes.
     func demonstrations(count: Int, generator: inout SeededGenerator) -> [(observation: Observation, response: String)]
@@ -18,4 +20,8 @@ public protocol PolicyTask: Sendable {
     /// answers a batch of observations with one text each.
     func evaluate(split: DataSplit, count: Int, seed: UInt64,
                   policy: ([Observation]) throws -> [String]) throws -> [(name: String, value: Double)]
+}
+
+extension PolicyTask {
+    public var imageSize: Int { 64 }
 }

@@ -62,7 +62,8 @@ public struct SupervisedTrainer {
         } else {
             let tokenizer = try WordLevelTokenizer(corpus: task.corpus)
             let configuration = h.model.configuration(vocabularySize: tokenizer.vocabulary.count,
-                                                      imageTokenID: tokenizer.id(of: tokenizer.imageToken)!)
+                                                      imageTokenID: tokenizer.id(of: tokenizer.imageToken)!,
+                                                      imageSize: task.imageSize)
             var generator = SeededGenerator(seed: seed)
             model = try VisionLanguageModel(configuration: configuration, using: &generator)
             model.setTrainable { _ in true }

@@ -1,6 +1,6 @@
 /// Every recipe `rlref train` knows, in `--list` order.
 public enum TrainingRecipes {
-    public static let all: [any TrainingRecipe.Type] = [SupervisedRecipe.self, VQAGRPORecipe.self]
+    public static var all: [any TrainingRecipe.Type] { [SupervisedRecipe.self, GymCardsCoTRecipe.self, VQAGRPORecipe.self] }
 
     /// The recipe named `name`, or nil.
     public static func named(_ name: String) -> (any TrainingRecipe.Type)? { all.first { $0.name == name } }
