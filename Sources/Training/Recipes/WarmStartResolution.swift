@@ -1,40 +1,68 @@
 import Foundation
 import Tensor
 
-/// Where an RL recipe's warm start comes from (`--set warm_start=...`): a checkpoint or model folder
-/// given by path, or `auto` — the task's shared warm start under `runs/warm-starts/TASK`, trained
-/// first with the `sft` recipe's defaults (seed 0) when it is missing or unfinished, so that a
-/// recipe runs end to end from one command.
-public enum WarmStartResolution {
-    /// The setting every RL recipe has.
-    public static let setting = RecipeSetting("warm_start", .text, default: "auto",
-                                              "checkpoint or model folder to start from; auto = runs/warm-starts/TASK (trained first if missing)")
+/// Runs other recipes depend on — a task's warm start, the CLIP reward model — found by path or, for
+/// `auto`, in a shared run folder that is trained first (with the recipe's defaults, seed 0) when it
+/// is missing or unfinished, so that every recipe runs end to end from one command.
+public enum SharedRuns {
+    /// The newest checkpoint of the shared run of `recipe` in `folder`, training or finishing it first.
+    /// - Throws: the run's errors; `invalidArgument` (`argument`) when it was interrupted.
+    static func latestCheckpoint(of recipe: any TrainingRecipe.Type, folder: String, overrides: [String], argument: String,
+                                 log: (String) -> Void) throws -> String {
+        let steps = recipe.defaultSteps
+        let done = (try? RunFolder.open(folder))?.savedCheckpoints().last
+        if let done, done.step >= steps { return done.path }
+        log(done == nil ? "training \(recipe.name) (\(steps) steps) into \(folder) first"
+                        : "finishing \(recipe.name) in \(folder) (step \(done!.step) of \(steps))")
+        let request = done == nil ? TrainingRunRequest(steps: steps, seed: 0, out: folder, overrides: overrides)
+                                  : TrainingRunRequest(steps: steps, resume: folder)
+        let summary = try recipe.train(request)
+        guard !summary.interrupted, let last = try RunFolder.open(folder).savedCheckpoints().last else {
+            throw InputError.invalidArgument(argument: argument, reason: "\(folder.sanitizedForMessage()) was interrupted; run the recipe again to finish it")
+        }
+        return last.path
+    }
 
-    /// The folder of the shared warm start of `task`.
-    public static func sharedFolder(task: String) -> String { "runs/warm-starts/\(task)" }
-
-    /// The model folder to load: `value` itself, or for `auto` the newest checkpoint of the shared
-    /// warm start, training or finishing it first (progress through `log`).
-    /// - Throws: `invalidArgument` (`warm_start`) for a folder without `config.json`; the sft run's errors.
-    public static func resolve(_ value: String, task: String, log: (String) -> Void) throws -> String {
+    /// `value` itself when it names a folder with `config.json`, else for `auto` the shared run.
+    static func resolve(_ value: String, argument: String, shared: () throws -> String) throws -> String {
         guard value == "auto" else {
             guard FileManager.default.fileExists(atPath: (value as NSString).appendingPathComponent("config.json")) else {
-                throw InputError.invalidArgument(argument: "warm_start", reason: "\(value.sanitizedForMessage()) is not a model or checkpoint folder (no config.json)")
+                throw InputError.invalidArgument(argument: argument, reason: "\(value.sanitizedForMessage()) is not a model or checkpoint folder (no config.json)")
             }
             return value
         }
-        let folder = sharedFolder(task: task)
-        let steps = SupervisedRecipe.defaultSteps
-        let done = (try? RunFolder.open(folder))?.savedCheckpoints().last
-        if let done, done.step >= steps { return done.path }
-        log(done == nil ? "training the warm start of \(task) (\(steps) steps) into \(folder)"
-                        : "finishing the warm start of \(task) in \(folder) (step \(done!.step) of \(steps))")
-        let request = done == nil ? TrainingRunRequest(steps: steps, seed: 0, out: folder, overrides: ["task=\(task)"])
-                                  : TrainingRunRequest(steps: steps, resume: folder)
-        let summary = try SupervisedRecipe.train(request)
-        guard !summary.interrupted, let last = try RunFolder.open(folder).savedCheckpoints().last else {
-            throw InputError.invalidArgument(argument: "warm_start", reason: "the warm start of \(task) was interrupted; run the recipe again to finish it")
+        return try shared()
+    }
+}
+
+/// Where an RL recipe's warm start comes from (`--set warm_start=...`): a checkpoint or model folder,
+/// or `auto` — the task's shared warm start in `runs/warm-starts/TASK` (the `sft` recipe).
+public enum WarmStartResolution {
+    public static let setting = RecipeSetting("warm_start", .text, default: "auto",
+                                              "checkpoint or model folder to start from; auto = runs/warm-starts/TASK (trained first if missing)")
+
+    public static func sharedFolder(task: String) -> String { "runs/warm-starts/\(task)" }
+
+    /// The model folder to load for `task`.
+    public static func resolve(_ value: String, task: String, log: (String) -> Void) throws -> String {
+        try SharedRuns.resolve(value, argument: "warm_start") {
+            try SharedRuns.latestCheckpoint(of: SupervisedRecipe.self, folder: sharedFolder(task: task), overrides: ["task=\(task)"],
+                                            argument: "warm_start", log: log)
         }
-        return last.path
+    }
+}
+
+/// Where a recipe's CLIP reward model comes from (`--set clip=...`): a CLIP folder, or `auto` — the
+/// shared `clip` run in `runs/reward-models/clip`.
+public enum CLIPResolution {
+    public static let setting = RecipeSetting("clip", .text, default: "auto",
+                                              "CLIP reward model folder; auto = runs/reward-models/clip (trained first if missing)")
+    public static let sharedFolder = "runs/reward-models/clip"
+
+    public static func load(_ value: String, log: (String) -> Void) throws -> CLIPRewardModel {
+        let folder = try SharedRuns.resolve(value, argument: "clip") {
+            try SharedRuns.latestCheckpoint(of: CLIPRecipe.self, folder: sharedFolder, overrides: [], argument: "clip", log: log)
+        }
+        return try CLIPRewardModel(folder: folder)
     }
 }

@@ -1,6 +1,6 @@
 /// Every recipe `rlref train` knows, in `--list` order.
 public enum TrainingRecipes {
-    public static var all: [any TrainingRecipe.Type] { [SupervisedRecipe.self, GymCardsCoTRecipe.self, VQAGRPORecipe.self] }
+    public static var all: [any TrainingRecipe.Type] { [SupervisedRecipe.self, CLIPRecipe.self, VQAPPORecipe.self, CaptionPPOKLRecipe.self, GymCardsCoTRecipe.self, VQAGRPORecipe.self, CaptionVLRMRecipe.self] }
 
     /// The recipe named `name`, or nil.
     public static func named(_ name: String) -> (any TrainingRecipe.Type)? { all.first { $0.name == name } }
