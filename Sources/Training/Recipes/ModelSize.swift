@@ -7,14 +7,14 @@ public enum ModelSize: String, CaseIterable, Sendable {
     /// A 64×64-image model a few thousand parameters wide, for smoke tests.
     case micro
 
-    /// The configuration for a tokenizer's vocabulary and `imageSize`-pixel observations: the patch
-    /// size keeps 64 image tokens (`tiny`) or 16 (`micro`) whatever the image size (a multiple of 8).
-    public func configuration(vocabularySize: Int, imageTokenID: Int, imageSize: Int = 64) -> ModelConfiguration {
+    /// The configuration for a tokenizer's vocabulary and `imageSize`-pixel observations cut into
+    /// `patchesPerSide`² patches (`tiny`: 8, i.e. 64 image tokens, by default; `micro`: always 4).
+    public func configuration(vocabularySize: Int, imageTokenID: Int, imageSize: Int = 64, patchesPerSide: Int = 8) -> ModelConfiguration {
         switch self {
         case .tiny:
             var c = ModelConfiguration.vlm(vocabularySize: vocabularySize, imageTokenID: imageTokenID)
             c.vision.imageSize = imageSize
-            c.vision.patchSize = imageSize / 8
+            c.vision.patchSize = imageSize / patchesPerSide
             return c
         case .micro:
             var v = VisionConfiguration(hiddenSize: 16, intermediateSize: 32, layers: 1, heads: 2, imageSize: imageSize,

@@ -11,6 +11,7 @@ public struct SupervisedRecipe: TrainingRecipe {
         return [
             RecipeSetting("task", .choice(PolicyTasks.names), default: PolicyTasks.names[0], "the task to imitate"),
             RecipeSetting("model", .choice(ModelSize.allCases.map(\.rawValue)), default: d.model.rawValue, "model size"),
+            RecipeSetting("patches_per_side", .integer(1...64), default: "\(d.patchesPerSide)", "image patches per side (tokens = its square)"),
             RecipeSetting("batch_size", .integer(1...4096), default: "\(d.batchSize)", "demonstrations per step"),
             RecipeSetting("learning_rate", .real(0...1), default: "\(d.learningRate)", "AdamW peak learning rate"),
             RecipeSetting("warmup_steps", .integer(0...1_000_000), default: "\(d.warmupSteps)", "linear warm-up steps"),
@@ -29,6 +30,7 @@ public struct SupervisedRecipe: TrainingRecipe {
         var h = SupervisedTrainer.Hyperparameters()
         h.model = ModelSize(rawValue: settings.choice("model"))!
         h.batchSize = settings.integer("batch_size")
+        h.patchesPerSide = settings.integer("patches_per_side")
         h.learningRate = settings.real("learning_rate")
         h.warmupSteps = settings.integer("warmup_steps")
         h.weightDecay = settings.real("weight_decay")

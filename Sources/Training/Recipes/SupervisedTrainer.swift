@@ -19,6 +19,8 @@ public struct SupervisedTrainer {
         public var evaluationCount = 64
         public var maxNewTokens = 48
         public var model = ModelSize.tiny
+        /// Image patches per side (the image size must be a multiple of it).
+        public var patchesPerSide = 8
         public init() {}
     }
 
@@ -49,6 +51,9 @@ public struct SupervisedTrainer {
         self.hyperparameters = h
         self.seed = seed
         self.configuration = configuration
+        guard task.imageSize % h.patchesPerSide == 0 else {
+            throw InputError.invalidArgument(argument: "patches_per_side", reason: "\(h.patchesPerSide) does not divide the \(task.imageSize)-pixel images")
+        }
         if let checkpoint {
             let state = try Checkpoint.load(checkpoint, optimizer: Self.makeOptimizer(h)) as TrainingState<Float>
             guard let tokenizer = state.tokenizer else {
@@ -63,7 +68,7 @@ public struct SupervisedTrainer {
             let tokenizer = try WordLevelTokenizer(corpus: task.corpus)
             let configuration = h.model.configuration(vocabularySize: tokenizer.vocabulary.count,
                                                       imageTokenID: tokenizer.id(of: tokenizer.imageToken)!,
-                                                      imageSize: task.imageSize)
+                                                      imageSize: task.imageSize, patchesPerSide: h.patchesPerSide)
             var generator = SeededGenerator(seed: seed)
             model = try VisionLanguageModel(configuration: configuration, using: &generator)
             model.setTrainable { _ in true }

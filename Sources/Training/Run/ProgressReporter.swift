@@ -49,12 +49,12 @@ public struct ProgressReporter {
         Self.write((isTerminal ? "\r\u{1B}[K" : "") + text + "\n")
     }
 
-    /// The closing summary: steps done, wall time, the last metrics.
-    public func finish(last: StepMetrics?, note: String) {
+    /// The closing summary: how the run ended, steps done, wall time, the last metrics, then `hint`.
+    public func finish(last: StepMetrics?, status: String, hint: String) {
         let elapsed = Date().timeIntervalSince(start)
         let shown = last.map { m in Self.featured.compactMap { name in m[name].map { "\(name) \(Self.format($0))" } } } ?? []
-        message("\(note): step \(last?.step ?? firstStep)/\(totalSteps) in \(Self.duration(elapsed))"
-                + (shown.isEmpty ? "" : ", " + shown.joined(separator: ", ")))
+        message("\(status) at step \(last?.step ?? firstStep)/\(totalSteps) after \(Self.duration(elapsed))"
+                + (shown.isEmpty ? "" : " (" + shown.joined(separator: ", ") + ")") + "; " + hint)
     }
 
     static func format(_ value: Double) -> String {

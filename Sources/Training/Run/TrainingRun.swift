@@ -119,10 +119,9 @@ public enum TrainingRun {
         if evaluation.isEmpty || interrupted { evaluation = try model.evaluate() }
         try folder.writeJSON(.object(JSONObject([("step", .number(Double(model.completedSteps)))]
                                                 + evaluation.map { ($0.name, .number($0.value)) })), to: "evaluation.json")
-        let note = interrupted
-            ? "interrupted; checkpoint written, continue with: rlref train \(recipe.name) --resume \(folder.path)"
-            : "done (\(folder.path))"
-        progress.finish(last: log.history.last, note: note)
+        progress.finish(last: log.history.last, status: interrupted ? "interrupted" : "done",
+                        hint: interrupted ? "checkpoint written; continue with: rlref train \(recipe.name) --resume \(folder.path)"
+                                          : "run folder \(folder.path)")
         return TrainingRunSummary(folder: folder.path, completedSteps: model.completedSteps, interrupted: interrupted,
                                   evaluation: evaluation)
     }
