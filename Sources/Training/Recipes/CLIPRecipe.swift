@@ -13,7 +13,9 @@ import Verification
 public struct CLIPRecipe: TrainingRecipe {
     public static let name = "clip"
     public static let summary = "the tiny CLIP reward model: contrastive training on shapes captions (seeds 000, 001, 004 score with it)"
-    public static let defaultSteps = 300
+    /// 1,000 steps (about 6.5 minutes on two cores): text-to-image R@1 0.30 and R@5 0.87 among 128
+    /// validation scenes (chance 0.008 and 0.04).
+    public static let defaultSteps = 1000
     public static let settings: [RecipeSetting] = [
         RecipeSetting("batch_size", .integer(2...4096), default: "32", "image-caption pairs per step"),
         RecipeSetting("learning_rate", .real(0...1), default: "0.001", "AdamW peak learning rate"),

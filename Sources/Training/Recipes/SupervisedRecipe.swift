@@ -12,6 +12,8 @@ public struct SupervisedRecipe: TrainingRecipe {
             RecipeSetting("task", .choice(PolicyTasks.names), default: PolicyTasks.names[0], "the task to imitate"),
             RecipeSetting("model", .choice(ModelSize.allCases.map(\.rawValue)), default: d.model.rawValue, "model size"),
             RecipeSetting("patches_per_side", .integer(1...64), default: "\(d.patchesPerSide)", "image patches per side (tokens = its square)"),
+            RecipeSetting("vision_init", .text, default: "none",
+                          "none, or clip: start the vision tower from the tiny CLIP's image encoder (LLaVA's recipe; 64-pixel tasks)"),
             RecipeSetting("batch_size", .integer(1...4096), default: "\(d.batchSize)", "demonstrations per step"),
             RecipeSetting("learning_rate", .real(0...1), default: "\(d.learningRate)", "AdamW peak learning rate"),
             RecipeSetting("warmup_steps", .integer(0...1_000_000), default: "\(d.warmupSteps)", "linear warm-up steps"),
@@ -38,6 +40,10 @@ public struct SupervisedRecipe: TrainingRecipe {
         h.evaluationCount = settings.integer("eval_count")
         h.maxNewTokens = settings.integer("max_new_tokens")
         let task = try PolicyTasks.make(settings.choice("task"), captionFraction: settings.real("caption_fraction"))
+        if checkpoint == nil, settings.choice("vision_init") != "none" {
+            let clip = try CLIPResolution.load(settings.choice("vision_init") == "clip" ? "auto" : settings.choice("vision_init"), log: log)
+            h.visionTower = (clip.model.visionTower, clip.model.configuration.vision)
+        }
         trainer = try SupervisedTrainer(task: task, hyperparameters: h, seed: seed, configuration: settings.json, checkpoint: checkpoint)
         log("sft on \(task.name): \(trainer.model.configuration.text.vocabularySize)-word vocabulary, "
             + "\(trainer.model.parameterCount) parameters")

@@ -21,6 +21,8 @@ public struct SupervisedTrainer {
         public var model = ModelSize.tiny
         /// Image patches per side (the image size must be a multiple of it).
         public var patchesPerSide = 8
+        /// A pretrained vision tower to start from (LLaVA's recipe: the CLIP image encoder), or nil.
+        public var visionTower: (tower: VisionTower<Float>, configuration: VisionConfiguration)?
         public init() {}
     }
 
@@ -71,6 +73,12 @@ public struct SupervisedTrainer {
                                                       imageSize: task.imageSize, patchesPerSide: h.patchesPerSide)
             var generator = SeededGenerator(seed: seed)
             model = try VisionLanguageModel(configuration: configuration, using: &generator)
+            if let pretrained = h.visionTower {
+                guard pretrained.configuration == configuration.vision else {
+                    throw InputError.invalidArgument(argument: "vision_init", reason: "the pretrained vision tower's configuration differs from the model's")
+                }
+                model.visionTower = pretrained.tower
+            }
             model.setTrainable { _ in true }
             optimizer = Self.makeOptimizer(h)
             generators = ["data": SeededGenerator(seed: seed &+ DataSplit.train.streamOffset),
