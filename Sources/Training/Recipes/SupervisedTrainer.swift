@@ -74,7 +74,9 @@ public struct SupervisedTrainer {
             var generator = SeededGenerator(seed: seed)
             model = try VisionLanguageModel(configuration: configuration, using: &generator)
             if let pretrained = h.visionTower {
-                guard pretrained.configuration == configuration.vision else {
+                var towerOnly = pretrained.configuration
+                towerOnly.projectionDimension = configuration.vision.projectionDimension   // not part of the tower
+                guard towerOnly == configuration.vision else {
                     throw InputError.invalidArgument(argument: "vision_init", reason: "the pretrained vision tower's configuration differs from the model's")
                 }
                 model.visionTower = pretrained.tower
