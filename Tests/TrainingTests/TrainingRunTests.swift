@@ -36,7 +36,7 @@ struct ColourTask: PolicyTask {
 }
 
 /// The supervised trainer on `ColourTask` as a recipe, to drive `TrainingRun` in tests.
-struct ColourRecipe: TrainingRecipe {
+struct ColourRecipe: DelegatingRecipe {
     static let name = "colour-sft"
     static let summary = "test recipe"
     static let defaultSteps = 2
@@ -54,11 +54,6 @@ struct ColourRecipe: TrainingRecipe {
                                         checkpoint: checkpoint)
     }
 
-    var completedSteps: Int { trainer.completedSteps }
-    mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
-    mutating func evaluate() throws -> [(name: String, value: Double)] { try trainer.evaluate() }
-    func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
-    mutating func samples() throws -> [Sample] { try trainer.samples(count: 2) }
 }
 
 @Suite struct TrainingRunTests {

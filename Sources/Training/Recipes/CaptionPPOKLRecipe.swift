@@ -6,7 +6,7 @@ import Tensor
 /// frozen warm start (β 0.2, Specs/KLPenalty.md) and the tiny CLIP's image–caption score as reward;
 /// `--set reward=render` uses the render-and-compare reward instead (the caption drawn K = 5 times by
 /// the caption-to-image renderer, image–image cosine averaged), standing in for seed 001's diffusion model.
-public struct CaptionPPOKLRecipe: TrainingRecipe {
+public struct CaptionPPOKLRecipe: DelegatingRecipe {
     public static let name = "caption-ppo-kl"
     public static let summary = "seed 001: PPO with a KL penalty to the warm start and a CLIP (or render-and-compare) reward on shapes captioning"
     public static let defaultSteps = 100
@@ -25,7 +25,7 @@ public struct CaptionPPOKLRecipe: TrainingRecipe {
         ]
     }
 
-    var trainer: TokenPPOTrainer
+    public var trainer: TokenPPOTrainer
 
     /// FNV-1a of the caption's scalars (a stable seed offset).
     static func hash(_ text: String) -> UInt64 {
@@ -58,9 +58,4 @@ public struct CaptionPPOKLRecipe: TrainingRecipe {
                                       checkpoint: checkpoint, reward: reward)
     }
 
-    public var completedSteps: Int { trainer.completedSteps }
-    public mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
-    public mutating func evaluate() throws -> [(name: String, value: Double)] { try trainer.evaluate() }
-    public func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
-    public mutating func samples() throws -> [Sample] { try trainer.samples() }
 }

@@ -8,7 +8,7 @@ import Tensor
 /// clamp 1, top-k 6 at temperature 2 for training and beam search (5 beams, 4 to 24 new tokens,
 /// no-repeat 2) for evaluation, which adds text-to-image retrieval with the tiny CLIP (seed 004's
 /// Table 3). `--set ref_weight=0` is the retrieval-specialised variant (VLRM-RS without the ref term).
-public struct CaptionVLRMRecipe: TrainingRecipe {
+public struct CaptionVLRMRecipe: DelegatingRecipe {
     public static let name = "caption-vlrm"
     public static let summary = "seed 004: VLRM A2C with per-token returns (sim + ref − noeos − bad − repeat) on shapes captioning"
     public static let defaultSteps = 100
@@ -26,7 +26,7 @@ public struct CaptionVLRMRecipe: TrainingRecipe {
         ]
     }
 
-    var trainer: VLRMTrainer
+    public var trainer: VLRMTrainer
     let clip: CLIPRewardModel
     let task = ShapesPolicyTask(.captioning)
 
@@ -48,8 +48,6 @@ public struct CaptionVLRMRecipe: TrainingRecipe {
         }
     }
 
-    public var completedSteps: Int { trainer.completedSteps }
-    public mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
 
     /// Object recall/precision of the beam-search captions, their mean CLIP score, and text-to-image
     /// retrieval of the validation images by those captions (R@1, R@5, R@10, MRR; Specs/RetrievalMetrics.md).
@@ -69,6 +67,4 @@ public struct CaptionVLRMRecipe: TrainingRecipe {
                 ("object_recall", objects["object_recall"] ?? 0), ("object_precision", objects["object_precision"] ?? 0)]
     }
 
-    public func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
-    public mutating func samples() throws -> [Sample] { try trainer.samples() }
 }

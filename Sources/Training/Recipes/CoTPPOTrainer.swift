@@ -213,12 +213,12 @@ public struct CoTPPOTrainer {
     }
 
     /// The task's validation metrics with greedy responses.
-    public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
+    public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
         try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
     }
 
     /// Greedy responses to the first observations of a few validation episodes.
-    public func samples(count: Int = 4) throws -> [Sample] {
+    public func samples(count: Int) throws -> [Sample] {
         var generator = SeededGenerator(seed: run.seed &+ DataSplit.validation.streamOffset)
         let shown = (0..<count).map { _ in
             var environment = task.makeEnvironment()
@@ -229,4 +229,9 @@ public struct CoTPPOTrainer {
     }
 
     public func saveCheckpoint(to folder: String) throws { try run.saveCheckpoint(to: folder) }
+}
+
+extension CoTPPOTrainer: RecipeTrainer {
+    public mutating func evaluate() throws -> [(name: String, value: Double)] { try evaluate(split: .validation) }
+    public mutating func samples() throws -> [Sample] { try samples(count: 4) }
 }

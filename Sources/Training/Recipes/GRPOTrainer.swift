@@ -137,13 +137,18 @@ public struct GRPOTrainer {
             + [("grad_norm", gradientNorm), ("response_tokens", Double(rollout.mask.elements.reduce(0, +)) / n)]
     }
 
-    public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
+    public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
         try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
     }
 
-    public func samples(count: Int = 4) throws -> [Sample] {
+    public func samples(count: Int) throws -> [Sample] {
         try run.samples(task, count: count, maxNewTokens: hyperparameters.maxNewTokens, reward: reward)
     }
 
     public func saveCheckpoint(to folder: String) throws { try run.saveCheckpoint(to: folder) }
+}
+
+extension GRPOTrainer: RecipeTrainer {
+    public mutating func evaluate() throws -> [(name: String, value: Double)] { try evaluate(split: .validation) }
+    public mutating func samples() throws -> [Sample] { try samples(count: 4) }
 }

@@ -4,7 +4,7 @@ import Tensor
 
 /// `gymcards-ppo-cot` (seed 002, RL4VLM): PPO over environment steps with the λ-scaled
 /// chain-of-thought log-probability on a GymCards game (NumberLine by default).
-public struct GymCardsCoTRecipe: TrainingRecipe {
+public struct GymCardsCoTRecipe: DelegatingRecipe {
     public static let name = "gymcards-ppo-cot"
     public static let summary = "seed 002: PPO with the λ-scaled chain-of-thought log-probability on GymCards (task=numberline|ezpoints|points24|blackjack)"
     public static let defaultSteps = 60
@@ -28,7 +28,7 @@ public struct GymCardsCoTRecipe: TrainingRecipe {
         ]
     }
 
-    var trainer: CoTPPOTrainer
+    public var trainer: CoTPPOTrainer
 
     public init(settings: RecipeSettings, seed: UInt64, checkpoint: String?, log: (String) -> Void) throws {
         var h = CoTPPOTrainer.Hyperparameters()
@@ -50,9 +50,4 @@ public struct GymCardsCoTRecipe: TrainingRecipe {
                                     checkpoint: checkpoint)
     }
 
-    public var completedSteps: Int { trainer.completedSteps }
-    public mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
-    public mutating func evaluate() throws -> [(name: String, value: Double)] { try trainer.evaluate() }
-    public func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
-    public mutating func samples() throws -> [Sample] { try trainer.samples() }
 }

@@ -2,7 +2,7 @@ import Tensor
 
 /// `rlref train sft --set task=T` (also `rlref sft T`): the supervised warm start of a task
 /// (`SupervisedTrainer`).
-public struct SupervisedRecipe: TrainingRecipe {
+public struct SupervisedRecipe: DelegatingRecipe {
     public static let name = "sft"
     public static let summary = "supervised warm start: teacher forcing on a task's imperfect demonstrations (the start of every RL recipe)"
     public static let defaultSteps = 300
@@ -26,7 +26,7 @@ public struct SupervisedRecipe: TrainingRecipe {
         ]
     }
 
-    var trainer: SupervisedTrainer
+    public var trainer: SupervisedTrainer
 
     public init(settings: RecipeSettings, seed: UInt64, checkpoint: String?, log: (String) -> Void) throws {
         var h = SupervisedTrainer.Hyperparameters()
@@ -49,9 +49,4 @@ public struct SupervisedRecipe: TrainingRecipe {
             + "\(trainer.model.parameterCount) parameters")
     }
 
-    public var completedSteps: Int { trainer.completedSteps }
-    public mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
-    public mutating func evaluate() throws -> [(name: String, value: Double)] { try trainer.evaluate() }
-    public func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
-    public mutating func samples() throws -> [Sample] { try trainer.samples() }
 }

@@ -110,14 +110,14 @@ public struct SupervisedTrainer {
     }
 
     /// The task's validation metrics under greedy decoding.
-    public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
+    public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
         try task.evaluate(split: split, count: hyperparameters.evaluationCount, seed: seed) { observations in
             try respond(observations).map(\.text)
         }
     }
 
     /// Greedy answers to a few validation demonstrations' observations.
-    public func samples(count: Int = 4) throws -> [Sample] {
+    public func samples(count: Int) throws -> [Sample] {
         var generator = SeededGenerator(seed: seed &+ DataSplit.validation.streamOffset)
         let shown = task.demonstrations(count: count, generator: &generator)
         let responses = try respond(shown.map(\.observation))
@@ -133,4 +133,9 @@ public struct SupervisedTrainer {
                                           generators: generators, configuration: configuration, step: completedSteps),
                             to: folder)
     }
+}
+
+extension SupervisedTrainer: RecipeTrainer {
+    public mutating func evaluate() throws -> [(name: String, value: Double)] { try evaluate(split: .validation) }
+    public mutating func samples() throws -> [Sample] { try samples(count: 4) }
 }

@@ -139,14 +139,19 @@ public struct TokenPPOTrainer {
     }
 
     /// The task's validation metrics under greedy decoding.
-    public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
+    public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
         try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
     }
 
     /// Greedy answers to a few validation examples with their rewards.
-    public func samples(count: Int = 4) throws -> [Sample] {
+    public func samples(count: Int) throws -> [Sample] {
         try run.samples(task, count: count, maxNewTokens: hyperparameters.maxNewTokens, reward: reward)
     }
 
     public func saveCheckpoint(to folder: String) throws { try run.saveCheckpoint(to: folder) }
+}
+
+extension TokenPPOTrainer: RecipeTrainer {
+    public mutating func evaluate() throws -> [(name: String, value: Double)] { try evaluate(split: .validation) }
+    public mutating func samples() throws -> [Sample] { try samples(count: 4) }
 }

@@ -136,11 +136,11 @@ public struct VLRMTrainer {
                                          options: BeamSearchOptions(beams: h.beams, decoding: decoding)).map(\.text)
     }
 
-    public func evaluate(split: DataSplit = .validation) throws -> [(name: String, value: Double)] {
+    public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
         try task.evaluate(split: split, count: hyperparameters.evaluationCount, seed: run.seed) { try caption($0) }
     }
 
-    public func samples(count: Int = 4) throws -> [Sample] {
+    public func samples(count: Int) throws -> [Sample] {
         var generator = SeededGenerator(seed: run.seed &+ DataSplit.validation.streamOffset)
         let shown = task.examples(count: count, generator: &generator)
         let captions = try caption(shown.map(\.observation))
@@ -150,4 +150,9 @@ public struct VLRMTrainer {
     }
 
     public func saveCheckpoint(to folder: String) throws { try run.saveCheckpoint(to: folder) }
+}
+
+extension VLRMTrainer: RecipeTrainer {
+    public mutating func evaluate() throws -> [(name: String, value: Double)] { try evaluate(split: .validation) }
+    public mutating func samples() throws -> [Sample] { try samples(count: 4) }
 }

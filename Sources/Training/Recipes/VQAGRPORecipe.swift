@@ -6,7 +6,7 @@ import Tensor
 /// (Specs/VQAReward.md, the best score over the example's references), G = 4 samples per question
 /// with temperatures [0.7, 0.8, 0.9, 1.0] and top-p [0.9, 0.85, 0.95, 0.8]; the corrected clipped
 /// objective by default, `--set objective=seed-literal` for the seed's literal loss.
-public struct VQAGRPORecipe: TrainingRecipe {
+public struct VQAGRPORecipe: DelegatingRecipe {
     public static let name = "vqa-grpo"
     public static let summary = "seed 003: GRPO with the composite VQA reward on shapes VQA (objective=clipped|seed-literal)"
     public static let defaultSteps = 150
@@ -31,7 +31,7 @@ public struct VQAGRPORecipe: TrainingRecipe {
         try example.references.map { try vqaReward(VQAAnswerPair(prediction: response, reference: $0), as: Double.self).total }.max() ?? 0
     }
 
-    var trainer: GRPOTrainer
+    public var trainer: GRPOTrainer
 
     public init(settings: RecipeSettings, seed: UInt64, checkpoint: String?, log: (String) -> Void) throws {
         var h = GRPOTrainer.Hyperparameters()
@@ -50,9 +50,4 @@ public struct VQAGRPORecipe: TrainingRecipe {
                                   checkpoint: checkpoint, reward: Self.reward)
     }
 
-    public var completedSteps: Int { trainer.completedSteps }
-    public mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
-    public mutating func evaluate() throws -> [(name: String, value: Double)] { try trainer.evaluate() }
-    public func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
-    public mutating func samples() throws -> [Sample] { try trainer.samples() }
 }

@@ -7,7 +7,7 @@ import Tensor
 /// α 32 dropout 0.05, separate learning rates for the adapters and the head — and its reward: the cosine
 /// similarity of the answer's and the reference answer's sentence embeddings (the tiny CLIP's text
 /// encoder; the best over the example's references).
-public struct VQAPPORecipe: TrainingRecipe {
+public struct VQAPPORecipe: DelegatingRecipe {
     public static let name = "vqa-ppo"
     public static let summary = "seed 000: PPO with a text-similarity reward (tiny CLIP text embeddings) on shapes VQA"
     public static let defaultSteps = 100
@@ -25,7 +25,7 @@ public struct VQAPPORecipe: TrainingRecipe {
         ]
     }
 
-    var trainer: TokenPPOTrainer
+    public var trainer: TokenPPOTrainer
 
     public init(settings: RecipeSettings, seed: UInt64, checkpoint: String?, log: (String) -> Void) throws {
         var h = TokenPPOTrainer.Hyperparameters()
@@ -45,9 +45,4 @@ public struct VQAPPORecipe: TrainingRecipe {
         }
     }
 
-    public var completedSteps: Int { trainer.completedSteps }
-    public mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
-    public mutating func evaluate() throws -> [(name: String, value: Double)] { try trainer.evaluate() }
-    public func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
-    public mutating func samples() throws -> [Sample] { try trainer.samples() }
 }

@@ -34,6 +34,30 @@ public protocol TrainingRecipe {
     mutating func samples() throws -> [Sample]
 }
 
+/// The trainer a recipe hands its steps to (every trainer in Recipes/).
+public protocol RecipeTrainer {
+    var completedSteps: Int { get }
+    mutating func step() throws -> [(name: String, value: Double)]
+    /// Validation metrics, headline first.
+    mutating func evaluate() throws -> [(name: String, value: Double)]
+    func saveCheckpoint(to folder: String) throws
+    mutating func samples() throws -> [Sample]
+}
+
+/// A recipe that is its settings table plus a trainer: the loop's calls go straight to `trainer`.
+public protocol DelegatingRecipe: TrainingRecipe {
+    associatedtype Trainer: RecipeTrainer
+    var trainer: Trainer { get set }
+}
+
+extension DelegatingRecipe {
+    public var completedSteps: Int { trainer.completedSteps }
+    public mutating func step() throws -> [(name: String, value: Double)] { try trainer.step() }
+    public mutating func evaluate() throws -> [(name: String, value: Double)] { try trainer.evaluate() }
+    public func saveCheckpoint(to folder: String) throws { try trainer.saveCheckpoint(to: folder) }
+    public mutating func samples() throws -> [Sample] { try trainer.samples() }
+}
+
 /// One sample generation shown in the run folder.
 public struct Sample: Sendable {
     public var observation: Observation
