@@ -54,6 +54,29 @@ extension ColourTask: EpisodeTask {
         #expect(try resumed.step().count == metrics.count)
     }
 
+    /// The step values read from the rollout's scoring pass (last prompt token) are what the value head
+    /// gives on the prompt alone, the quantity used for the bootstrap values.
+    @Test func rolloutValuesEqualPromptOnlyValues() throws {
+        let warm = try TokenPPOTrainerTests.warmStart()
+        defer { try? FileManager.default.removeItem(atPath: warm) }
+        var h = CoTPPOTrainer.Hyperparameters()
+        h.valueHeadWidths = [8]
+        h.lora = LoRASettings(rank: 2, alpha: 4, dropout: 0, targets: ["q_proj", "v_proj"])
+        let trainer = try CoTPPOTrainer(task: ColourTask(), hyperparameters: h, warmStart: warm, seed: 3, configuration: .null,
+                                        checkpoint: nil)
+        let observations = [ColourTask().observation(0), Observation(image: ColourTask().observation(2).image, prompt: "what colour ?")]
+        let format = trainer.run.format
+        let responses = [format.responseTokens("{\"answer\": \"red\"}"), format.responseTokens("red")]
+        let (batch, mask) = try format.sequenceBatch(observations, responses: responses, as: Float.self)
+        let promptWidth = batch.length - responses.map(\.count).max()!
+        var context = ForwardContext.evaluation
+        let scored = try trainer.model.score(batch, mask: mask, context: &context).values!
+        for (b, value) in try trainer.values(observations).enumerated() {
+            let fromRollout = Double(scored[b, promptWidth - 1])
+            #expect(abs(fromRollout - value) <= 1e-5 + 1e-5 * abs(value), "row \(b): \(fromRollout) vs \(value)")
+        }
+    }
+
     @Test func thoughtAndActionMasksSplitAtTheActionKey() throws {
         let tokenizer = try WordLevelTokenizer(corpus: ["{\"thoughts\": \"go right\", \"action\": \"right\"}"])
         let eos = tokenizer.id(of: "</s>")!

@@ -138,9 +138,20 @@ public struct CoTPPOTrainer {
                 }
             }
         }
-        // Bootstrap values: each step's value, and the value of the observation after the last step.
+        // The rollout's tensors, one row per transition; the old log-probabilities and values come from one
+        // forward pass. A step's value is the value head at its last prompt token (the position that
+        // predicts the first response token).
         let flat = transitions.flatMap { $0 }
-        let stepValues = try values(flat.map(\.observation))
+        let (batch, mask) = try run.format.sequenceBatch(flat.map(\.observation), responses: flat.map(\.response.tokens), as: Float.self)
+        let promptWidth = batch.length - (flat.map(\.response.tokens.count).max() ?? 0)
+        let cot = CoTLogProbConfiguration(thoughtCoefficient: h.thoughtCoefficient, clipEpsilon: h.clipEpsilon)
+        let segments = try Self.segments(flat.map(\.response), columns: batch.length - 1, promptWidth: promptWidth,
+                                         actionKey: run.format.tokenizer.id(of: "action"), endOfSequence: run.format.endOfSequence)
+        var context = ForwardContext.evaluation
+        let old = try run.model.score(batch, mask: mask, temperature: .shared(h.temperature), context: &context)
+        let oldS = try chainOfThoughtLogProbs(old.logProbs, segments: segments, configuration: cot).sequenceLogProbs
+
+        // Bootstrap values: the observation after the last step, and what a truncated step reached (before its reset).
         let lastValues = try values(observations)
         let cut = flat.indices.filter { flat[$0].truncated }
         let cutValues = cut.isEmpty ? [] : try values(cut.map { flat[$0].next })
@@ -153,27 +164,16 @@ public struct CoTPPOTrainer {
             for t in 0..<columns {
                 let transition = transitions[e][t]
                 rewards[e, t] = Float(transition.reward)
-                valueGrid[e, t] = Float(stepValues[e * columns + t])
+                valueGrid[e, t] = old.values![e * columns + t, promptWidth - 1]
                 terminated[e, t] = transition.terminated ? 1 : 0
                 truncated[e, t] = transition.truncated ? 1 : 0
             }
         }
-        // A truncated step bootstraps from the value of the observation it reached (before the reset).
         let advantages = try generalizedAdvantageEstimates(
             try GAEBatch(rewards: rewards, values: valueGrid, terminated: terminated, truncated: truncated,
                          truncationValues: truncationValues, lastValues: try Tensor(shape: [rows], elements: lastValues.map(Float.init),
                                                                               argument: "last_values")),
             configuration: h.gae)
-
-        // The rollout's tensors, one row per transition.
-        let (batch, mask) = try run.format.sequenceBatch(flat.map(\.observation), responses: flat.map(\.response.tokens), as: Float.self)
-        let promptWidth = batch.length - (flat.map(\.response.tokens.count).max() ?? 0)
-        let cot = CoTLogProbConfiguration(thoughtCoefficient: h.thoughtCoefficient, clipEpsilon: h.clipEpsilon)
-        let segments = try Self.segments(flat.map(\.response), columns: batch.length - 1, promptWidth: promptWidth,
-                                         actionKey: run.format.tokenizer.id(of: "action"), endOfSequence: run.format.endOfSequence)
-        var context = ForwardContext.evaluation
-        let old = try run.model.score(batch, mask: mask, temperature: .shared(h.temperature), context: &context)
-        let oldS = try chainOfThoughtLogProbs(old.logProbs, segments: segments, configuration: cot).sequenceLogProbs
         let flatAdvantages = try Tensor<Float>(shape: [flat.count], elements: advantages.advantages.elements, argument: "advantages")
         // Values are read at the position that predicts the first response token (the last prompt token).
         var valueMask = Tensor<Float>(shape: mask.shape), returns = Tensor<Float>(shape: mask.shape)

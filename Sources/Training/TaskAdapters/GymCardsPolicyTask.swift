@@ -30,11 +30,13 @@ struct GymCardsEpisode: EpisodeEnvironment {
 public struct GymCardsPolicyTask: EpisodeTask {
     public let game: GymCardsTask
     /// Probability that a warm-start demonstration takes a random legal action (the thoughts stay the expert's).
-    public var expertNoise: Double
+    public let expertNoise: Double
     /// How replies become actions (the paper's rule; unparsable replies draw a random legal action).
-    public var parsing: ActionParsingConfiguration
+    public let parsing: ActionParsingConfiguration
 
+    /// - Precondition: `expertNoise` lies in [0, 1].
     public init(_ game: GymCardsTask, expertNoise: Double = 0.2, parsing: ActionParsingConfiguration = .paper) {
+        precondition((0...1).contains(expertNoise), "expertNoise must lie in [0, 1]")
         self.game = game
         self.expertNoise = expertNoise
         self.parsing = parsing
@@ -48,7 +50,7 @@ public struct GymCardsPolicyTask: EpisodeTask {
 
     /// Steps of whole noisy-expert episodes until `count` are collected.
     public func demonstrations(count: Int, generator: inout SeededGenerator) -> [(observation: Observation, response: String)] {
-        // `expertNoise` lies in [0, 1] (checked by PolicyTasks.make).
+        // `expertNoise` lies in [0, 1] (init), the only error NoisyExpert reports.
         let teacher = try! NoisyExpert(noise: expertNoise)
         var steps: [(observation: Observation, response: String)] = []
         while steps.count < count {

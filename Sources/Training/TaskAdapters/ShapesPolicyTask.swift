@@ -5,13 +5,15 @@ import Tensor
 public struct ShapesPolicyTask: SingleTurnTask {
     public let task: ShapesTask
     /// Fraction of wrong or vague VQA warm-start answers (captioning warm starts are always short).
-    public var warmStartNoise: Double
+    public let warmStartNoise: Double
     /// Fraction of VQA warm-start demonstrations replaced by detailed captions of a captioning scene —
     /// LLaVA's caption pretraining stage in miniature, which teaches the tiny model to read the image
     /// far faster than one-word answers do (README, "Warm starts").
-    public var captionFraction: Double
+    public let captionFraction: Double
 
+    /// - Precondition: `warmStartNoise` and `captionFraction` lie in [0, 1] (recipe settings are range-checked).
     public init(_ task: ShapesTask, warmStartNoise: Double = 0.3, captionFraction: Double = 0) {
+        precondition((0...1).contains(warmStartNoise) && (0...1).contains(captionFraction), "fractions must lie in [0, 1]")
         self.task = task
         self.warmStartNoise = warmStartNoise
         self.captionFraction = captionFraction
@@ -28,7 +30,7 @@ public struct ShapesPolicyTask: SingleTurnTask {
     public func demonstrations(count: Int, generator: inout SeededGenerator) -> [(observation: Observation, response: String)] {
         let captions = task == .vqa ? (0..<count).filter { _ in generator.nextUniform() < captionFraction }.count : 0
         let examples = examples(count: count - captions, generator: &generator)
-        // `warmStartNoise` is checked to lie in [0, 1] when the task is made (PolicyTasks).
+        // `warmStartNoise` lies in [0, 1] (init), the only error warmStartTargets reports.
         let targets = try! task.warmStartTargets(for: examples, noise: warmStartNoise, using: &generator)
         let detailed = captions == 0 ? [] : ShapesTask.captioning.examples(split: .train, seed: generator.next(), count: captions)
             .map { ($0.observation, $0.answer) }
