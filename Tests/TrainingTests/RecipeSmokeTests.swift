@@ -27,7 +27,7 @@ import Testing
         let resumed = try recipe.train(TrainingRunRequest(steps: 3, resume: out), isTerminal: false)
         #expect(resumed.completedSteps == 3)
         let history = try MetricsLog.read(folder: out)
-        #expect(history.map(\.step) == [1, 2, 3])
+        #expect(history.map(\.step) == [0, 1, 2, 3])
         for metrics in history {
             for (name, value) in metrics.values where !["success_rate", "episode_return"].contains(name) {
                 #expect(value.isFinite, "\(recipe.name) step \(metrics.step): \(name) = \(value)")

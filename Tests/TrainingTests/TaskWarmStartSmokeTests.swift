@@ -19,7 +19,7 @@ import Testing
         let resumed = try SupervisedRecipe.train(TrainingRunRequest(steps: 3, resume: out), isTerminal: false)
         #expect(resumed.completedSteps == 3)
         let folder = try RunFolder.open(out)
-        #expect(try MetricsLog.read(folder: out).map(\.step) == [1, 2, 3])
+        #expect(try MetricsLog.read(folder: out).map(\.step) == [0, 1, 2, 3])
         #expect(folder.savedCheckpoints().map(\.step) == [2, 3])
         for name in ["config.json", "evaluation.json", "plots/loss.png", "samples/step-000003/samples.jsonl",
                      "checkpoints/step-000003/tokenizer.json", "checkpoints/step-000003/model.safetensors"] {

@@ -12,6 +12,15 @@ extension ColourTask: SingleTurnTask {
             TaskExample(id: "\(k)", observation: d.observation, answer: d.response, references: [d.response], category: "colour")
         }
     }
+
+    func evaluationExamples(split: DataSplit, count: Int, seed: UInt64) -> [TaskExample] {
+        var generator = SeededGenerator(seed: seed &+ split.streamOffset)
+        return examples(count: count, generator: &generator)
+    }
+
+    func metrics(predictions: [String], examples: [TaskExample]) throws -> [(name: String, value: Double)] {
+        [("accuracy", Double(zip(predictions, examples).filter { $0 == $1.answer }.count) / Double(examples.count))]
+    }
 }
 
 @Suite struct TokenPPOTrainerTests {

@@ -68,3 +68,8 @@ extension CardEnvironment {
 public func gymCardsAnswer(thoughts: String, action: String) -> String {
     "{\"thoughts\": \"\(thoughts)\", \"action\": \"\(action)\"}"
 }
+
+/// The reply of the no-chain-of-thought ablation: `{"action": "<action>"}`.
+public func gymCardsAnswer(action: String) -> String {
+    "{\"action\": \"\(action)\"}"
+}

@@ -6,6 +6,13 @@ public enum GymCardsPrompts {
     public static let imageSize = 96
 
     static let replyFormat = "Reply in json with thoughts and action."
+    /// The reply format of the no-chain-of-thought ablation (seed 002's "w/o CoT"): the same words.
+    static let actionOnlyReplyFormat = "Reply in json with action."
+
+    /// `prompt` asking for the action alone (`{"action": …}`) instead of thoughts and action.
+    public static func actionOnly(_ prompt: String) -> String {
+        prompt.hasSuffix(replyFormat) ? String(prompt.dropLast(replyFormat.count)) + actionOnlyReplyFormat : prompt
+    }
 
     public static let numberLine =
         "Number line game. Move the current number to the target number by adding or subtracting one. Actions: - +. " + replyFormat

@@ -21,17 +21,26 @@ public struct CoTPPOTrainer {
         public var epochs = 2
         public var thoughtCoefficient = 0.5
         public var clipEpsilon = 0.1
-        public var gae = GAEConfiguration(gamma: 0.9, lambda: 0.95)
+        /// RL4VLM's γ 0.9, λ 0.95 and whole-rollout advantage normalisation (A − mean)/(std + 1e-5)
+        /// (`GAEConfiguration.rl4vlm`), except that truncated steps bootstrap from the value they reached.
+        public var gae: GAEConfiguration = {
+            var g = GAEConfiguration.rl4vlm
+            g.truncationAsTermination = false
+            return g
+        }()
         public var valueCoefficient = 0.5
         public var value = ValueLossConfiguration.paper
         public var policyLearningRate = 2e-4
         public var valueLearningRate = 1e-3
         public var maxGradientNorm = 1.0
-        public var temperature = 1.0
+        /// RL4VLM's scripts sample at 0.2.
+        public var temperature = 0.2
         public var maxNewTokens = 40
         public var parsing = ActionParsingConfiguration.paper
         public var evaluationCount = 32
         public var lora = LoRASettings.seed000
+        /// Train the vision tower and projector with the adapters (RL4VLM's `--train-vision all`).
+        public var trainVision = true
         public var valueHeadWidths = [128, 128]
         public init() {}
     }
@@ -57,7 +66,7 @@ public struct CoTPPOTrainer {
             ParameterGroup(name: "policy", learningRate: h.policyLearningRate, weightDecay: 0) { _ in true },
         ], maxGradientNorm: h.maxGradientNorm)
         run = try PolicyRun(warmStart: warmStart, checkpoint: checkpoint, optimizer: optimizer, lora: h.lora,
-                            valueHeadWidths: h.valueHeadWidths, seed: seed, configuration: configuration)
+                            valueHeadWidths: h.valueHeadWidths, trainVision: h.trainVision, seed: seed, configuration: configuration)
     }
 
     /// The thought and action masks of response tokens: the action runs from the `action` key to the
@@ -174,7 +183,8 @@ public struct CoTPPOTrainer {
                          truncationValues: truncationValues, lastValues: try Tensor(shape: [rows], elements: lastValues.map(Float.init),
                                                                               argument: "last_values")),
             configuration: h.gae)
-        let flatAdvantages = try Tensor<Float>(shape: [flat.count], elements: advantages.advantages.elements, argument: "advantages")
+        let flatAdvantages = try Tensor<Float>(shape: [flat.count], elements: (advantages.whitenedAdvantages ?? advantages.advantages).elements,
+                                               argument: "advantages")
         // Values are read at the position that predicts the first response token (the last prompt token).
         var valueMask = Tensor<Float>(shape: mask.shape), returns = Tensor<Float>(shape: mask.shape)
         var oldValues = Tensor<Float>(shape: mask.shape)

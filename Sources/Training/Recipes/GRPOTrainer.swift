@@ -137,8 +137,10 @@ public struct GRPOTrainer {
             + [("grad_norm", gradientNorm), ("response_tokens", Double(rollout.mask.elements.reduce(0, +)) / n)]
     }
 
+    /// The task's metrics and the mean composite reward of greedy answers to the validation examples.
     public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
-        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
+        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens,
+                         reward: reward)
     }
 
     public func samples(count: Int) throws -> [Sample] {

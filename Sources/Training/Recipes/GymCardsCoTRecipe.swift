@@ -13,6 +13,8 @@ public struct GymCardsCoTRecipe: DelegatingRecipe {
         return [
             RecipeSetting("task", .choice(GymCardsTask.allCases.map(\.rawValue)), default: GymCardsTask.numberLine.rawValue, "the game"),
             WarmStartResolution.setting,
+            RecipeSetting("cot", .flag, default: "true",
+                          "false: seed 002's no-CoT ablation (prompts ask for the action alone; warm start runs/warm-starts/TASK-nocot)"),
             RecipeSetting("thought_coef", .real(0...1), default: "\(d.thoughtCoefficient)", "λ, the scale of the thought tokens' log-probability"),
             RecipeSetting("environments", .integer(1...256), default: "\(d.environments)", "parallel environments"),
             RecipeSetting("steps_per_update", .integer(1...1024), default: "\(d.stepsPerUpdate)", "environment steps per environment per update"),
@@ -23,6 +25,7 @@ public struct GymCardsCoTRecipe: DelegatingRecipe {
             RecipeSetting("learning_rate", .real(0...1), default: "\(d.policyLearningRate)", "AdamW learning rate of the adapters"),
             RecipeSetting("value_learning_rate", .real(0...1), default: "\(d.valueLearningRate)", "AdamW learning rate of the value head"),
             RecipeSetting("temperature", .real(0.01...10), default: "\(d.temperature)", "sampling temperature"),
+            RecipeSetting("train_vision", .flag, default: "\(d.trainVision)", "train the vision tower and projector too (RL4VLM: all)"),
             RecipeSetting("eval_count", .integer(1...100_000), default: "\(d.evaluationCount)", "validation episodes"),
             RecipeSetting("max_new_tokens", .integer(1...512), default: "\(d.maxNewTokens)", "longest reply"),
         ]
@@ -42,10 +45,12 @@ public struct GymCardsCoTRecipe: DelegatingRecipe {
         h.policyLearningRate = settings.real("learning_rate")
         h.valueLearningRate = settings.real("value_learning_rate")
         h.temperature = settings.real("temperature")
+        h.trainVision = settings.flag("train_vision")
         h.evaluationCount = settings.integer("eval_count")
         h.maxNewTokens = settings.integer("max_new_tokens")
-        let task = GymCardsPolicyTask(GymCardsTask(rawValue: settings.choice("task"))!)
-        let warmStart = checkpoint == nil ? try WarmStartResolution.resolve(settings.choice("warm_start"), task: task.name, log: log) : ""
+        let task = GymCardsPolicyTask(GymCardsTask(rawValue: settings.choice("task"))!, chainOfThought: settings.flag("cot"))
+        let warmStart = checkpoint == nil ? try WarmStartResolution.resolve(settings.choice("warm_start"), task: task.name,
+                                                                            chainOfThought: task.chainOfThought, log: log) : ""
         trainer = try CoTPPOTrainer(task: task, hyperparameters: h, warmStart: warmStart, seed: seed, configuration: settings.json,
                                     checkpoint: checkpoint)
     }

@@ -19,10 +19,11 @@ public struct PolicyRun {
     public let configuration: JSONValue
 
     /// From the warm start in `warmStart` with fresh adapters (and a value head when
-    /// `valueHeadWidths` is given), or continued from `checkpoint`.
+    /// `valueHeadWidths` is given; the vision tower and projector train too with `trainVision`), or
+    /// continued from `checkpoint`.
     /// - Throws: the warm start's and checkpoint's typed errors.
     public init(warmStart: String, checkpoint: String?, optimizer: ParameterGroupOptimizer<Float>, lora: LoRASettings,
-                valueHeadWidths: [Int]?, seed: UInt64, configuration: JSONValue) throws {
+                valueHeadWidths: [Int]?, trainVision: Bool = false, seed: UInt64, configuration: JSONValue) throws {
         self.seed = seed
         self.configuration = configuration
         if let checkpoint {
@@ -36,7 +37,7 @@ public struct PolicyRun {
         } else {
             var start = try WarmStart(folder: warmStart)
             var generator = SeededGenerator(seed: seed &+ 13)
-            try start.prepareForRL(lora: lora, valueHeadWidths: valueHeadWidths, generator: &generator)
+            try start.prepareForRL(lora: lora, valueHeadWidths: valueHeadWidths, trainVision: trainVision, generator: &generator)
             model = start.model
             format = start.format
             self.optimizer = optimizer
@@ -56,10 +57,20 @@ public struct PolicyRun {
         try task.evaluate(split: split, count: count, seed: seed) { try respond($0, maxNewTokens: maxNewTokens).map(\.text) }
     }
 
-    /// Greedy answers to `count` validation examples of `task`, each with its reward.
+    /// `task`'s metrics of greedy answers to its evaluation examples of `split`, then `("reward", mean)`:
+    /// the mean of `reward` over the same answers (the objective the recipe optimises, as the seeds
+    /// report it).
+    public func evaluate(_ task: any SingleTurnTask, split: DataSplit, count: Int, maxNewTokens: Int,
+                         reward: ResponseReward) throws -> [(name: String, value: Double)] {
+        let examples = task.evaluationExamples(split: split, count: count, seed: seed)
+        let answers = try task.answers(to: examples) { try respond($0, maxNewTokens: maxNewTokens).map(\.text) }
+        let rewards = try zip(examples, answers).map { try reward($0, $1) }
+        return try task.metrics(predictions: answers, examples: examples) + [("reward", rewards.reduce(0, +) / Double(rewards.count))]
+    }
+
+    /// Greedy answers to the first `count` validation examples of `task`, each with its reward.
     public func samples(_ task: any SingleTurnTask, count: Int, maxNewTokens: Int, reward: ResponseReward) throws -> [Sample] {
-        var generator = SeededGenerator(seed: seed &+ DataSplit.validation.streamOffset)
-        let shown = task.examples(count: count, generator: &generator)
+        let shown = task.evaluationExamples(split: .validation, count: count, seed: seed)
         let responses = try respond(shown.map(\.observation), maxNewTokens: maxNewTokens)
         return try zip(shown, responses).map { example, response in
             Sample(observation: example.observation, response: response.text, scores: [("reward", try reward(example, response.text))])
@@ -67,7 +78,8 @@ public struct PolicyRun {
     }
 
     /// The model with its adapters disabled: the frozen warm start (no copy of the weights is kept
-    /// beyond this value's copy-on-write storage).
+    /// beyond this value's copy-on-write storage) — unless the run trains the vision tower, whose
+    /// recipe (chain-of-thought PPO) has no reference term.
     public var reference: VisionLanguageModel<Float> {
         var reference = model
         reference.setAdaptersEnabled(false)

@@ -138,9 +138,10 @@ public struct TokenPPOTrainer {
         ]
     }
 
-    /// The task's validation metrics under greedy decoding.
+    /// The task's metrics and the mean reward of greedy answers to the validation examples.
     public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
-        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
+        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens,
+                         reward: reward)
     }
 
     /// Greedy answers to a few validation examples with their rewards.

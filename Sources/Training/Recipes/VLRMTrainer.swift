@@ -141,8 +141,7 @@ public struct VLRMTrainer {
     }
 
     public func samples(count: Int) throws -> [Sample] {
-        var generator = SeededGenerator(seed: run.seed &+ DataSplit.validation.streamOffset)
-        let shown = task.examples(count: count, generator: &generator)
+        let shown = task.evaluationExamples(split: .validation, count: count, seed: run.seed)
         let captions = try caption(shown.map(\.observation))
         return try zip(shown, captions).map { example, text in
             Sample(observation: example.observation, response: text, scores: [("sim", try similarity(example, text))])

@@ -5,8 +5,10 @@ import Tensor
 /// `vqa-ppo` (seed 000): token-level PPO on shapes VQA with seed 000's settings — GAE γ 0.99 λ 0.95,
 /// clip 0.2, value coefficient 0.5, entropy 0.01, gradient norm 0.5, a three-layer value head, LoRA r 8
 /// α 32 dropout 0.05, separate learning rates for the adapters and the head — and its reward: the cosine
-/// similarity of the answer's and the reference answer's sentence embeddings (the tiny CLIP's text
-/// encoder; the best over the example's references).
+/// similarity of the answer's and the reference answer's embeddings, the best over the example's
+/// references. The seed does not name its embedding: `similarity=clip` (default) embeds with the tiny
+/// CLIP's text encoder, the closest to a sentence-embedding model; `similarity=words` compares word
+/// counts (`wordCountSimilarity`), which cannot score "yes" close to "2" (README, vqa-ppo).
 public struct VQAPPORecipe: DelegatingRecipe {
     public static let name = "vqa-ppo"
     public static let summary = "seed 000: PPO with a text-similarity reward (tiny CLIP text embeddings) on shapes VQA"
@@ -15,6 +17,8 @@ public struct VQAPPORecipe: DelegatingRecipe {
         let d = TokenPPOTrainer.Hyperparameters()
         return [
             WarmStartResolution.setting, CLIPResolution.setting,
+            RecipeSetting("similarity", .choice(["clip", "words"]), default: "clip",
+                          "embedding of the cosine reward: tiny CLIP text encoder, or word counts"),
             RecipeSetting("prompts", .integer(1...1024), default: "\(d.prompts)", "questions per step"),
             RecipeSetting("epochs", .integer(1...64), default: "\(d.epochs)", "PPO epochs per rollout"),
             RecipeSetting("learning_rate", .real(0...1), default: "\(d.policyLearningRate)", "AdamW learning rate of the adapters"),
@@ -37,12 +41,18 @@ public struct VQAPPORecipe: DelegatingRecipe {
         h.evaluationCount = settings.integer("eval_count")
         h.maxNewTokens = settings.integer("max_new_tokens")
         let task = ShapesPolicyTask(.vqa)
-        let clip = try CLIPResolution.load(settings.choice("clip"), log: log)
+        let reward: ResponseReward
+        if settings.choice("similarity") == "clip" {
+            let clip = try CLIPResolution.load(settings.choice("clip"), log: log)
+            reward = { example, response in
+                try clip.textTextScores(example.references, Array(repeating: response, count: example.references.count)).max() ?? 0
+            }
+        } else {
+            reward = { example, response in try example.references.map { try wordCountSimilarity($0, response) }.max() ?? 0 }
+        }
         let warmStart = checkpoint == nil ? try WarmStartResolution.resolve(settings.choice("warm_start"), task: task.name, log: log) : ""
         trainer = try TokenPPOTrainer(task: task, hyperparameters: h, warmStart: warmStart, seed: seed, configuration: settings.json,
-                                      checkpoint: checkpoint) { example, response in
-            try clip.textTextScores(example.references, Array(repeating: response, count: example.references.count)).max() ?? 0
-        }
+                                      checkpoint: checkpoint, reward: reward)
     }
 
 }

@@ -17,14 +17,20 @@ public struct WarmStart {
     }
 
     /// Freezes the warm start, adds fresh `lora` adapters and, unless `valueHeadWidths` is nil, a value
-    /// head with those hidden layers (seed 000: three layers in all); adapters and head train.
-    public mutating func prepareForRL(lora: LoRASettings, valueHeadWidths: [Int]?, generator: inout SeededGenerator) throws {
+    /// head with those hidden layers (seed 000: three layers in all); adapters and head train, and with
+    /// `trainVision` also the vision tower and projector (RL4VLM's `--train-vision all`; the model with
+    /// adapters disabled is then no longer the warm start).
+    public mutating func prepareForRL(lora: LoRASettings, valueHeadWidths: [Int]?, trainVision: Bool = false,
+                                      generator: inout SeededGenerator) throws {
         model.setTrainable { _ in false }
         try model.addAdapters(rank: lora.rank, alpha: lora.alpha, dropout: lora.dropout, targets: Set(lora.targets), using: &generator)
         if let valueHeadWidths {
             model.valueHead = ValueHead(inputWidth: model.configuration.text.hiddenSize, hiddenWidths: valueHeadWidths,
                                         activation: .relu, using: &generator)
         }
-        model.setTrainable { name in name.contains("lora_") || name.hasPrefix("value_head.") }
+        model.setTrainable { name in
+            name.contains("lora_") || name.hasPrefix("value_head.")
+                || (trainVision && (name.hasPrefix("vision_tower.") || name.hasPrefix("multi_modal_projector.")))
+        }
     }
 }

@@ -41,12 +41,16 @@ public enum WarmStartResolution {
     public static let setting = RecipeSetting("warm_start", .text, default: "auto",
                                               "checkpoint or model folder to start from; auto = runs/warm-starts/TASK (trained first if missing)")
 
-    public static func sharedFolder(task: String) -> String { "runs/warm-starts/\(task)" }
+    /// `runs/warm-starts/TASK`, or `runs/warm-starts/TASK-nocot` for GymCards' action-only variant.
+    public static func sharedFolder(task: String, chainOfThought: Bool = true) -> String {
+        "runs/warm-starts/\(task)" + (chainOfThought ? "" : "-nocot")
+    }
 
-    /// The model folder to load for `task`.
-    public static func resolve(_ value: String, task: String, log: (String) -> Void) throws -> String {
+    /// The model folder to load for `task` (`chainOfThought` false: the `sft --set cot=false` warm start).
+    public static func resolve(_ value: String, task: String, chainOfThought: Bool = true, log: (String) -> Void) throws -> String {
         try SharedRuns.resolve(value, argument: "warm_start") {
-            try SharedRuns.latestCheckpoint(of: SupervisedRecipe.self, folder: sharedFolder(task: task), overrides: ["task=\(task)"],
+            try SharedRuns.latestCheckpoint(of: SupervisedRecipe.self, folder: sharedFolder(task: task, chainOfThought: chainOfThought),
+                                            overrides: ["task=\(task)"] + (chainOfThought ? [] : ["cot=false"]),
                                             argument: "warm_start", log: log)
         }
     }

@@ -24,6 +24,8 @@ public struct TrainingRunSummary: Sendable {
     public var completedSteps: Int
     public var interrupted: Bool
     public var evaluation: [(name: String, value: Double)]
+    /// The evaluation before the first step (step 0 of the metrics log), when the run has one.
+    public var initialEvaluation: [(name: String, value: Double)]
 }
 
 /// The loop around a recipe's steps: run folder, config, metrics, progress, evaluation, checkpoints,
@@ -99,6 +101,14 @@ public enum TrainingRun {
         defer { InterruptSignal.uninstall() }
         var interrupted = false
         var evaluation: [(name: String, value: Double)] = []
+        if checkpoint == nil {
+            // The starting point's evaluation (a warm start's, or a fresh model's) as step 0: every run
+            // shows where it began.
+            let initial = try model.evaluate().map { ("eval_\($0.name)", $0.value) }
+            let metrics = StepMetrics(step: 0, wallTime: Date().timeIntervalSince(start), values: initial)
+            try log.append(metrics)
+            progress.report(metrics)
+        }
         while model.completedSteps < steps {
             var values = try model.step()
             let step = model.completedSteps
@@ -119,11 +129,17 @@ public enum TrainingRun {
         if evaluation.isEmpty || interrupted { evaluation = try model.evaluate() }
         try folder.writeJSON(.object(JSONObject([("step", .number(Double(model.completedSteps)))]
                                                 + evaluation.map { ($0.name, .number($0.value)) })), to: "evaluation.json")
+        let initial = log.history.first { $0.step == 0 }.map { m in m.values.compactMap { name, value in
+            name.hasPrefix("eval_") ? (name: String(name.dropFirst(5)), value: value) : nil
+        } } ?? []
+        let change = initial.first.flatMap { before in evaluation.first { $0.name == before.name }.map { after in
+            "\(before.name) \(ProgressReporter.format(before.value)) → \(ProgressReporter.format(after.value)); "
+        } } ?? ""
         progress.finish(last: log.history.last, status: interrupted ? "interrupted" : "done",
-                        hint: interrupted ? "checkpoint written; continue with: rlref train \(recipe.name) --resume \(folder.path)"
-                                          : "run folder \(folder.path)")
+                        hint: change + (interrupted ? "checkpoint written; continue with: rlref train \(recipe.name) --resume \(folder.path)"
+                                                    : "run folder \(folder.path)"))
         return TrainingRunSummary(folder: folder.path, completedSteps: model.completedSteps, interrupted: interrupted,
-                                  evaluation: evaluation)
+                                  evaluation: evaluation, initialEvaluation: initial)
     }
 
     private static func saveArtifacts<R: TrainingRecipe>(_ model: inout R, folder: RunFolder, step: Int, history: [StepMetrics],

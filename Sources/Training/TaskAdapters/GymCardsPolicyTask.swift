@@ -7,20 +7,26 @@ import Tensor
 /// RL4VLM counts it (episode return > 0).
 struct GymCardsEpisode: EpisodeEnvironment {
     var environment: any CardEnvironment
+    /// Whether prompts ask for thoughts and action (false: the action alone).
+    var chainOfThought = true
     var episodeReturn = 0.0
 
     var legalActions: [String] { environment.legalActions }
 
+    func shown(_ observation: Observation) -> Observation {
+        chainOfThought ? observation : Observation(image: observation.image, prompt: GymCardsPrompts.actionOnly(observation.prompt))
+    }
+
     mutating func reset(generator: inout SeededGenerator) -> Observation {
         episodeReturn = 0
-        return environment.reset(generator: &generator)
+        return shown(environment.reset(generator: &generator))
     }
 
     mutating func step(action: String, generator: inout SeededGenerator) -> EnvironmentStep {
         // The trainer passes one of `legalActions` (parsed or drawn by the fallback) while the episode runs.
         let result = try! environment.step(actionNamed: action)
         episodeReturn += result.reward
-        return EnvironmentStep(observation: result.observation, reward: result.reward, terminated: result.terminated,
+        return EnvironmentStep(observation: shown(result.observation), reward: result.reward, terminated: result.terminated,
                                truncated: result.truncated, success: result.isEpisodeOver && episodeReturn > 0)
     }
 }
@@ -33,20 +39,27 @@ public struct GymCardsPolicyTask: EpisodeTask {
     public let expertNoise: Double
     /// How replies become actions (the paper's rule; unparsable replies draw a random legal action).
     public let parsing: ActionParsingConfiguration
+    /// Whether prompts ask for `{"thoughts": …, "action": …}` (true) or `{"action": …}` alone (seed
+    /// 002's no-chain-of-thought ablation; demonstrations then carry the action only).
+    public let chainOfThought: Bool
 
     /// - Precondition: `expertNoise` lies in [0, 1].
-    public init(_ game: GymCardsTask, expertNoise: Double = 0.2, parsing: ActionParsingConfiguration = .paper) {
+    public init(_ game: GymCardsTask, expertNoise: Double = 0.2, parsing: ActionParsingConfiguration = .paper,
+                chainOfThought: Bool = true) {
         precondition((0...1).contains(expertNoise), "expertNoise must lie in [0, 1]")
         self.game = game
         self.expertNoise = expertNoise
         self.parsing = parsing
+        self.chainOfThought = chainOfThought
     }
+
+    func episode() -> GymCardsEpisode { GymCardsEpisode(environment: game.makeEnvironment(), chainOfThought: chainOfThought) }
 
     public var name: String { game.commandName }
     public var corpus: [String] { GymCardsPrompts.corpus }
     public var imageSize: Int { GymCardsPrompts.imageSize }
 
-    public func makeEnvironment() -> any EpisodeEnvironment { GymCardsEpisode(environment: game.makeEnvironment()) }
+    public func makeEnvironment() -> any EpisodeEnvironment { episode() }
 
     /// Steps of whole noisy-expert episodes until `count` are collected.
     public func demonstrations(count: Int, generator: inout SeededGenerator) -> [(observation: Observation, response: String)] {
@@ -55,7 +68,11 @@ public struct GymCardsPolicyTask: EpisodeTask {
         var steps: [(observation: Observation, response: String)] = []
         while steps.count < count {
             var environment = game.makeEnvironment()
-            steps += playTeacherEpisode(&environment, teacher: teacher, generator: &generator).map { ($0.observation, $0.reply) }
+            let played = playTeacherEpisode(&environment, teacher: teacher, generator: &generator)
+            let legal = environment.legalActions, shown = episode()
+            steps += played.map { step in
+                chainOfThought ? (step.observation, step.reply) : (shown.shown(step.observation), gymCardsAnswer(action: legal[step.action]))
+            }
         }
         return Array(steps.prefix(count))
     }
@@ -65,9 +82,9 @@ public struct GymCardsPolicyTask: EpisodeTask {
         var generator = SeededGenerator(seed: seed &+ split.streamOffset)
         return (0..<count).map { _ in
             var environment = game.makeEnvironment()
-            let observation = environment.reset(generator: &generator)
-            let decision = environment.expertDecision()
-            return (observation, gymCardsAnswer(thoughts: decision.thoughts, action: environment.legalActions[decision.action]))
+            let observation = episode().shown(environment.reset(generator: &generator))
+            let decision = environment.expertDecision(), action = environment.legalActions[decision.action]
+            return (observation, chainOfThought ? gymCardsAnswer(thoughts: decision.thoughts, action: action) : gymCardsAnswer(action: action))
         }
     }
 
@@ -77,7 +94,7 @@ public struct GymCardsPolicyTask: EpisodeTask {
     public func evaluate(split: DataSplit, count: Int, seed: UInt64,
                          policy: ([Observation]) throws -> [String]) throws -> [(name: String, value: Double)] {
         var generator = SeededGenerator(seed: seed &+ split.streamOffset)
-        var episodes = (0..<count).map { _ in GymCardsEpisode(environment: game.makeEnvironment()) }
+        var episodes = (0..<count).map { _ in episode() }
         var observations = episodes.indices.map { episodes[$0].reset(generator: &generator) }
         var running = Array(episodes.indices)
         var lengths = Array(repeating: 0, count: count)

@@ -6,9 +6,11 @@ public struct ShapesPolicyTask: SingleTurnTask {
     public let task: ShapesTask
     /// Fraction of wrong or vague VQA warm-start answers (captioning warm starts are always short).
     public let warmStartNoise: Double
-    /// Fraction of VQA warm-start demonstrations replaced by detailed captions of a captioning scene —
-    /// LLaVA's caption pretraining stage in miniature, which teaches the tiny model to read the image
-    /// far faster than one-word answers do (README, "Warm starts").
+    /// Fraction of warm-start demonstrations that are captions. VQA: detailed captions of a captioning
+    /// scene — LLaVA's caption pretraining stage in miniature, which teaches a small model to read the
+    /// image far faster than one-word answers do. Captioning: one of the scene's reference captions (any
+    /// level of detail, uniformly) instead of the short "a {shape}", so that the warm start samples
+    /// longer captions now and then and RL has something to prefer (README, "Warm starts").
     public let captionFraction: Double
 
     /// - Precondition: `warmStartNoise` and `captionFraction` lie in [0, 1] (recipe settings are range-checked).
@@ -28,28 +30,28 @@ public struct ShapesPolicyTask: SingleTurnTask {
     }
 
     public func demonstrations(count: Int, generator: inout SeededGenerator) -> [(observation: Observation, response: String)] {
-        let captions = task == .vqa ? (0..<count).filter { _ in generator.nextUniform() < captionFraction }.count : 0
+        let captions = (0..<count).filter { _ in generator.nextUniform() < captionFraction }.count
         let examples = examples(count: count - captions, generator: &generator)
         // `warmStartNoise` lies in [0, 1] (init), the only error warmStartTargets reports.
         let targets = try! task.warmStartTargets(for: examples, noise: warmStartNoise, using: &generator)
-        let detailed = captions == 0 ? [] : ShapesTask.captioning.examples(split: .train, seed: generator.next(), count: captions)
-            .map { ($0.observation, $0.answer) }
-        return zip(examples, targets).map { ($0.observation, $1) } + detailed
+        let scenes = captions == 0 ? [] : ShapesTask.captioning.examples(split: .train, seed: generator.next(), count: captions)
+        let described = scenes.map { scene in
+            (scene.observation, task == .vqa ? scene.answer : scene.references[generator.nextInt(below: scene.references.count)])
+        }
+        return zip(examples, targets).map { ($0.observation, $1) } + described
     }
 
     public func showcase(split: DataSplit, count: Int, seed: UInt64) -> [(observation: Observation, answer: String)] {
         task.examples(split: split, seed: seed, count: count).map { ($0.observation, $0.answer) }
     }
 
-    /// The task's metrics on the first `count` examples of `split`, headline first (VQA accuracy,
-    /// captioning object recall), then the rest by name.
-    public func evaluate(split: DataSplit, count: Int, seed: UInt64,
-                         policy: ([Observation]) throws -> [String]) throws -> [(name: String, value: Double)] {
-        let examples = task.examples(split: split, seed: seed, count: count)
-        var predictions: [String] = []
-        for start in stride(from: 0, to: examples.count, by: 32) {
-            predictions += try policy(examples[start..<min(examples.count, start + 32)].map(\.observation))
-        }
+    public func evaluationExamples(split: DataSplit, count: Int, seed: UInt64) -> [TaskExample] {
+        task.examples(split: split, seed: seed, count: count)
+    }
+
+    /// The task's metrics (Specs/ShapesTasks.md), headline first (VQA accuracy, captioning object
+    /// recall), then the rest by name.
+    public func metrics(predictions: [String], examples: [TaskExample]) throws -> [(name: String, value: Double)] {
         let metrics = try task.evaluate(predictions: predictions, examples: examples)
         let headline = task == .vqa ? "accuracy" : "object_recall"
         return [(headline, metrics[headline]!)] + metrics.filter { $0.key != headline }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
