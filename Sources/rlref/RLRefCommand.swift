@@ -13,7 +13,7 @@ struct RLRefCommand: ParsableCommand {
             with `rlref eval` and `rlref compare`.
             """,
         subcommands: [GoldenCommand.self, EvalCommand.self, CompareCommand.self, DescribeCommand.self, ModelCommand.self,
-                      BenchCommand.self, PlotCommand.self, TrainCommand.self, SFTCommand.self, EvaluateCommand.self, RenderCommand.self])
+                      BenchCommand.self, PlotCommand.self, SummarizeCommand.self, TrainCommand.self, SFTCommand.self, EvaluateCommand.self, RenderCommand.self])
 
     /// Runs the command line. A failure's message is made one printable line
     /// (`sanitizedForMessage`) before it is printed: ArgumentParser echoes unknown options and

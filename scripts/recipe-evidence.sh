@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Reproduces the README's "Results" section: every RL recipe on its defaults with seeds 1–3, the
+# ablations, one PNG per recipe (reward and KL over steps, one line per seed) and the before/after
+# summaries (mean ± standard error) in docs/results/. Shared warm starts and the CLIP reward model are
+# trained first (runs/warm-starts, runs/reward-models). Two runs at a time, one BLAS thread each.
+# Usage: scripts/recipe-evidence.sh [RUNS_DIR]   (default runs/evidence; an existing run is skipped)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-runs/evidence}
+mkdir -p "$out" docs/results
+swift build -c release --product rlref >/dev/null
+rlref=.build/release/rlref
+export OPENBLAS_NUM_THREADS=1
+start=$(date +%s)
+
+# One job per line: run-name, then the rlref train arguments. Runs already finished are skipped.
+run_jobs() {
+  grep -v '^$' | while IFS='|' read -r name args; do
+    if [ -f "$out/$name/evaluation.json" ]; then continue; fi
+    rm -rf "${out:?}/$name"
+    echo "$name|$args"
+  done | xargs -P 2 -I{} bash -c 'line="{}"; name=${line%%|*}; args=${line#*|};
+    echo "start $name: rlref train $args" >&2
+    '"$rlref"' train $args --out '"$out"'/$name > '"$out"'/$name.log 2>&1 && tail -n 1 '"$out"'/$name.log >&2'
+}
+
+# Shared runs first (in parallel with each other, before any recipe needs them).
+shared() {
+  local folder=$1; shift
+  [ -f "$folder/evaluation.json" ] && return 0
+  rm -rf "$folder"
+  "$rlref" train "$@" --seed 0 --out "$folder" > "$folder.log" 2>&1
+  tail -n 1 "$folder.log" >&2
+}
+mkdir -p runs/warm-starts runs/reward-models
+shared runs/reward-models/clip clip &
+shared runs/warm-starts/gymcards-numberline sft --set task=gymcards-numberline &
+wait
+shared runs/warm-starts/shapes-vqa sft --set task=shapes-vqa &
+shared runs/warm-starts/shapes-captioning sft --set task=shapes-captioning &
+wait
+shared runs/warm-starts/gymcards-numberline-nocot sft --set task=gymcards-numberline --set cot=false
+
+recipes="gymcards-ppo-cot vqa-ppo caption-ppo-kl vqa-grpo caption-vlrm"
+for recipe in $recipes; do for seed in 1 2 3; do echo "$recipe-seed$seed|$recipe --seed $seed"; done; done | run_jobs
+
+# Ablations (seed 1): the seeds' own questions.
+run_jobs <<JOBS
+ablation-cot-lambda-0|gymcards-ppo-cot --seed 1 --set thought_coef=0
+ablation-cot-lambda-0.2|gymcards-ppo-cot --seed 1 --set thought_coef=0.2
+ablation-cot-lambda-1|gymcards-ppo-cot --seed 1 --set thought_coef=1
+ablation-cot-off|gymcards-ppo-cot --seed 1 --set cot=false
+ablation-vqa-ppo-words|vqa-ppo --seed 1 --set similarity=words
+ablation-grpo-seed-literal|vqa-grpo --seed 1 --set objective=seed-literal
+ablation-kl-0|caption-ppo-kl --seed 1 --set kl_coef=0
+ablation-vlrm-no-penalties|caption-vlrm --seed 1 --set bad_weight=0 --set repeat_weight=0
+ablation-vlrm-retrieval|caption-vlrm --seed 1 --set ref_weight=0
+JOBS
+
+for recipe in $recipes; do
+  seeds=("$out/$recipe-seed1" "$out/$recipe-seed2" "$out/$recipe-seed3")
+  "$rlref" summarize "${seeds[@]}" > "docs/results/$recipe.txt"
+  "$rlref" plot "${seeds[@]}" --metric reward --smooth 10 --title "$recipe: training reward" --out "docs/results/$recipe-reward.png"
+  for metric in kl grad_norm; do
+    if grep -q "\"$metric\"" "$out/$recipe-seed1/metrics.jsonl"; then
+      "$rlref" plot "${seeds[@]}" --metric "$metric" --smooth 10 --title "$recipe: $metric" --out "docs/results/$recipe-$metric.png"
+    fi
+  done
+done
+for ablation in "$out"/ablation-*/; do
+  name=$(basename "$ablation")
+  "$rlref" summarize "$ablation" > "docs/results/$name.txt"
+done
+"$rlref" plot "$out/vqa-grpo-seed1" "$out/ablation-grpo-seed-literal" --metric grad_norm --smooth 10 \
+  --title "vqa-grpo: gradient norm, clipped vs seed-literal" --out docs/results/vqa-grpo-objectives-grad_norm.png
+"$rlref" plot "$out/caption-ppo-kl-seed1" "$out/ablation-kl-0" --metric kl --smooth 10 \
+  --title "caption-ppo-kl: KL to the warm start, beta 0.2 vs 0" --out docs/results/caption-ppo-kl-kl-ablation.png
+echo "done in $(( $(date +%s) - start )) s; summaries and plots in docs/results" >&2
