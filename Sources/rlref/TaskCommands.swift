@@ -70,7 +70,7 @@ struct SFTCommand: ParsableCommand {
     @Option(name: .long, help: "Seed.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "New run folder (default: runs/sft-TASK-seedS).")
+    @Option(name: .long, help: "New run folder (default: runs/sft-TASK-seedS, or -2, -3, … when it exists).")
     var out: String?
 
     @Option(name: .long, help: "Continue the run in this folder.")
@@ -80,7 +80,7 @@ struct SFTCommand: ParsableCommand {
     var overrides: [String] = []
 
     func run() throws {
-        let request = TrainingRunRequest(steps: steps, seed: seed, out: resume == nil ? (out ?? "runs/sft-\(task)-seed\(seed)") : out,
+        let request = TrainingRunRequest(steps: steps, seed: seed, out: resume == nil ? (out ?? freshFolder("runs/sft-\(task)-seed\(seed)")) : out,
                                          resume: resume, overrides: resume == nil ? ["task=\(task)"] + overrides : overrides)
         try runTraining(SupervisedRecipe.self, request: request)
     }

@@ -28,7 +28,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of initialisation, data and sampling.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "New run folder (default: runs/RECIPE-seedS).")
+    @Option(name: .long, help: "New run folder (default: runs/RECIPE-seedS, or runs/RECIPE-seedS-2, -3, … when it exists).")
     var out: String?
 
     @Option(name: .long, help: "Continue the run in this folder from its newest checkpoint.")
@@ -55,10 +55,17 @@ struct TrainCommand: ParsableCommand {
             }
             return
         }
-        let request = TrainingRunRequest(steps: steps, seed: seed, out: resume == nil ? (out ?? "runs/\(name)-seed\(seed)") : out,
+        let request = TrainingRunRequest(steps: steps, seed: seed, out: resume == nil ? (out ?? freshFolder("runs/\(name)-seed\(seed)")) : out,
                                          resume: resume, overrides: overrides)
         try runTraining(type, request: request)
     }
+}
+
+/// `base`, or the first of `base-2`, `base-3`, … that does not exist yet (so that running a command
+/// again starts a new default run folder instead of refusing the old one).
+func freshFolder(_ base: String) -> String {
+    guard FileManager.default.fileExists(atPath: base) else { return base }
+    return (2...).lazy.map { "\(base)-\($0)" }.first { !FileManager.default.fileExists(atPath: $0) }!
 }
 
 /// Runs `recipe` and turns its typed errors into one-line messages; exit code 130 after Ctrl-C.

@@ -9,7 +9,7 @@ import Tensor
 public struct CaptionPPOKLRecipe: DelegatingRecipe {
     public static let name = "caption-ppo-kl"
     public static let summary = "seed 001: PPO with a KL penalty to the warm start and a CLIP (or render-and-compare) reward on shapes captioning"
-    public static let defaultSteps = 100
+    public static let defaultSteps = 200
     public static var settings: [RecipeSetting] {
         let d = TokenPPOTrainer.Hyperparameters()
         return [

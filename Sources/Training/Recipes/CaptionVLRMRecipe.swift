@@ -11,7 +11,7 @@ import Tensor
 public struct CaptionVLRMRecipe: DelegatingRecipe {
     public static let name = "caption-vlrm"
     public static let summary = "seed 004: VLRM A2C with per-token returns (sim + ref − noeos − bad − repeat) on shapes captioning"
-    public static let defaultSteps = 100
+    public static let defaultSteps = 200
     public static var settings: [RecipeSetting] {
         let d = VLRMTrainer.Hyperparameters()
         return [

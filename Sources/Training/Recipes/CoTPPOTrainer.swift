@@ -17,7 +17,7 @@ public struct CoTPPOTrainer {
     public struct Hyperparameters: Sendable {
         public var environments = 8
         /// Environment steps per environment per update.
-        public var stepsPerUpdate = 4
+        public var stepsPerUpdate = 8
         public var epochs = 2
         public var thoughtCoefficient = 0.5
         public var clipEpsilon = 0.1
@@ -37,7 +37,7 @@ public struct CoTPPOTrainer {
         public var temperature = 0.2
         public var maxNewTokens = 40
         public var parsing = ActionParsingConfiguration.paper
-        public var evaluationCount = 32
+        public var evaluationCount = 100
         public var lora = LoRASettings.seed000
         /// Train the vision tower and projector with the adapters (RL4VLM's `--train-vision all`).
         public var trainVision = true

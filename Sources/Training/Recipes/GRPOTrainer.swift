@@ -29,7 +29,7 @@ public struct GRPOTrainer {
         public var learningRate = 2e-4
         public var maxGradientNorm = 1.0
         public var maxNewTokens = 24
-        public var evaluationCount = 64
+        public var evaluationCount = 256
         public var lora = LoRASettings.seed000
         public init() {}
         public var groupSize: Int { temperatures.count }

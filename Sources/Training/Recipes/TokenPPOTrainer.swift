@@ -25,7 +25,7 @@ public struct TokenPPOTrainer {
         public var kl = KLPenaltyConfiguration(klCoef: 0)
         public var temperature = 1.0
         public var maxNewTokens = 24
-        public var evaluationCount = 64
+        public var evaluationCount = 256
         public var lora = LoRASettings.seed000
         public var valueHeadWidths = [128, 128]
         public init() {}

@@ -28,7 +28,7 @@ public struct VLRMTrainer {
         public var beams = 5
         public var minNewTokens = 4
         public var noRepeatNGramSize = 2
-        public var evaluationCount = 64
+        public var evaluationCount = 128
         public var lora = LoRASettings.seed000
         public var valueHeadWidths = [512, 512]
         public init() {}

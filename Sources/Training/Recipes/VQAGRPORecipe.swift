@@ -9,7 +9,7 @@ import Tensor
 public struct VQAGRPORecipe: DelegatingRecipe {
     public static let name = "vqa-grpo"
     public static let summary = "seed 003: GRPO with the composite VQA reward on shapes VQA (objective=clipped|seed-literal)"
-    public static let defaultSteps = 150
+    public static let defaultSteps = 300
     public static var settings: [RecipeSetting] {
         let d = GRPOTrainer.Hyperparameters()
         return [

@@ -12,7 +12,7 @@ import Tensor
 public struct VQAPPORecipe: DelegatingRecipe {
     public static let name = "vqa-ppo"
     public static let summary = "seed 000: PPO with a text-similarity reward (tiny CLIP text embeddings) on shapes VQA"
-    public static let defaultSteps = 100
+    public static let defaultSteps = 200
     public static var settings: [RecipeSetting] {
         let d = TokenPPOTrainer.Hyperparameters()
         return [
