@@ -16,7 +16,8 @@ from driving import Driver, Skip, drive, mask_of, per_token, require_only, scala
 
 frameworks.install()
 from openrlhf.models.loss import PolicyLoss, ValueLoss, aggregate_loss  # noqa: E402
-from openrlhf.models.utils import compute_approx_kl, compute_reward  # noqa: E402
+from openrlhf.models.actor import Actor  # noqa: E402
+from openrlhf.models.utils import compute_approx_kl, compute_entropy, compute_reward, log_probs_from_logits  # noqa: E402
 from openrlhf.trainer.ppo_utils import kl_controller  # noqa: E402
 from openrlhf.trainer.ppo_utils.experience_maker import RemoteExperienceMaker  # noqa: E402
 
@@ -157,6 +158,29 @@ def vlrm_normalized(inputs, cot):
     return {"advantages_normalized": whitened(advantages, mask)[0] * mask}, None
 
 
+def token_log_probs(inputs, cot):
+    require_only(inputs, {"preset", "form", "logits", "tokens", "temperature", "mask"}, "Actor.forward has no such option")
+    if isinstance(inputs.get("temperature", 1.0), list):
+        raise Skip("a temperature per row: driven with one temperature")
+    if "mask" in inputs:
+        raise Skip("a mask: Actor.forward evaluates every position (the losses mask afterwards)")
+    leaf = t(inputs["logits"], grad=True)
+    tokens = torch.tensor(inputs["tokens"], dtype=torch.long)
+    temperature = inputs.get("temperature", 1.0)
+    # Actor.forward's own temperature statement, then compute_entropy and log_probs_from_logits
+    output = {"logits": leaf.clone()}
+    inline.run(inline.source_of(Actor.forward), r"^\s*if self\.temperature != 1\.0:", r"output\[\"logits\"\]\.div_\(self\.temperature\)",
+               {"output": output, "self": SimpleNamespace(temperature=temperature)}, "openrlhf/models/actor.py Actor.forward")
+    entropy = compute_entropy(output["logits"])
+    log_probs = log_probs_from_logits(output["logits"], tokens)
+    outputs = {"log_probs": log_probs, "entropy": entropy}
+    if not cot:
+        return outputs, None
+    total = sum((outputs[k] * t(c)).sum() for k, c in cot.items())
+    (g,) = torch.autograd.grad(total, leaf)
+    return outputs, {"logits": g}
+
+
 def controller(inputs, cot):
     # the controller form's cases name no preset: the framework's controller is the same formula for all of them
     require_only(inputs, {"form", "kl_coef", "target", "horizon", "n_steps", "current_kl", "error_clip"},
@@ -184,6 +208,8 @@ DRIVERS = [
     Driver("ValueLoss", ("openRLHF",), value_loss, "openrlhf.models.loss.ValueLoss"),
     Driver("VLRMA2C", ("openRLHF",), vlrm_normalized, "advantage whitening statements of "
            "RemoteExperienceMaker.compute_advantages_and_returns"),
+    Driver("TokenLogProbs", ("openRLHF",), token_log_probs, "Actor.forward temperature statement + "
+           "openrlhf.models.utils.compute_entropy / log_probs_from_logits", forms=("log_probs",)),
     Driver("KLPenalty", (None,), controller, "openrlhf.trainer.ppo_utils.kl_controller.AdaptiveKLController", forms=("controller",)),
 ]
 

@@ -198,6 +198,40 @@ def grpo_advantages(inputs, cot):
     return {"advantages": adv[:, 0]}, None
 
 
+_SCALE = {}
+
+
+def scale_by_temperature():
+    """`_scale_logits_by_temperature` of verl's FSDP engine, defined from its source (the module needs the
+    engine's training stack to import)."""
+    if not _SCALE:
+        source = inline.module_file_source("verl.workers.engine.fsdp.transformer_impl")
+        _SCALE.update(inline.run(source, r"^def _scale_logits_by_temperature\(", r"return logits / temperature",
+                                 {"torch": torch}, "verl/workers/engine/fsdp/transformer_impl.py"))
+    return _SCALE["_scale_logits_by_temperature"]
+
+
+def token_log_probs(inputs, cot):
+    require_only(inputs, {"preset", "form", "logits", "tokens", "temperature", "mask"}, "verl's engine has no such option")
+    if isinstance(inputs.get("temperature", 1.0), list):
+        raise Skip("a temperature per row: driven with one temperature")
+    if "mask" in inputs:
+        raise Skip("a mask: verl's engine evaluates every position (the losses mask afterwards)")
+    leaf = t(inputs["logits"], grad=True)
+    tokens = torch.tensor(inputs["tokens"], dtype=torch.long)
+    temperature = inputs.get("temperature", 1.0)
+    z = scale_by_temperature()(leaf, torch.tensor(temperature, dtype=torch.float64),
+                               is_unit_temperature=temperature == 1.0)
+    log_probs = verl_F.logprobs_from_logits(z, tokens)
+    entropy = verl_F.entropy_from_logits(z)
+    outputs = {"log_probs": log_probs, "entropy": entropy}
+    if not cot:
+        return outputs, None
+    total = sum((outputs[k] * t(c)).sum() for k, c in cot.items())
+    (g,) = torch.autograd.grad(total, leaf)
+    return outputs, {"logits": g}
+
+
 def controller(inputs, cot):
     # the controller form's cases name no preset: the framework's controller is the same formula for all of them
     require_only(inputs, {"form", "kl_coef", "target", "horizon", "n_steps", "current_kl", "error_clip"},
@@ -222,6 +256,8 @@ DRIVERS = [
     Driver("ValueLoss", ("verl",), value_loss, "verl.trainer.ppo.core_algos.compute_value_loss"),
     Driver("PPOLoss", ("verl",), ppo_loss, "compute_policy_loss_vanilla + compute_value_loss"),
     Driver("VLRMA2C", ("verl",), vlrm_normalized, "verl.utils.torch_functional.masked_whiten"),
+    Driver("TokenLogProbs", ("verl",), token_log_probs, "_scale_logits_by_temperature (fsdp engine) + "
+           "verl.utils.torch_functional.logprobs_from_logits / entropy_from_logits", forms=("log_probs",)),
     Driver("KLPenalty", (None,), controller, "verl.trainer.ppo.core_algos.AdaptiveKLController", forms=("controller",)),
 ]
 

@@ -59,11 +59,21 @@ def run(source: str, first: str, last: str, namespace: dict, where: str) -> dict
 
 
 def module_file_source(name: str) -> str:
-    """The installed source of module `name`, read as text without importing it (for modules whose imports
-    pull in a training stack the driven statements never use)."""
+    """The installed source of module `name`, read as text without importing it or its parent packages (for
+    modules whose imports pull in a training stack the driven statements never use)."""
     import importlib.util
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise InlineNotFound(f"{name} is not installed")
-    with open(spec.origin, encoding="utf-8") as f:
-        return f.read()
+    import os
+    import sys
+    top, *rest = name.split(".")
+    package = sys.modules.get(top)
+    if package is not None and hasattr(package, "__path__"):
+        locations = list(package.__path__)
+    else:
+        spec = importlib.util.find_spec(top)
+        locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for base in locations:
+        path = os.path.join(base, *rest) + ".py"
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+    raise InlineNotFound(f"{name} is not installed")

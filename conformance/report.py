@@ -82,7 +82,6 @@ NOT_DRIVEN = [
     ("RL4VLM `Optimizers` clipping at the preset's max_norm 1.0", "under RL4VLM's shipped DeepSpeed ZeRO-2 "
      "configuration the clipping is DeepSpeed's (global norm 1.0, filled in by accelerate), done inside DeepSpeed's "
      "optimizer step; the case with RL4VLM's own `--max-grad-norm` 0.01 (its clipping without DeepSpeed) is driven."),
-    ("TokenLogProbs `verl` / `openRLHF` presets", "no golden case names them (the `trl` preset is driven)."),
     ("Error cases", "the frameworks raise their own exceptions, or none, for the inputs RLRef rejects; they are listed "
      "as left out above."),
 ]
