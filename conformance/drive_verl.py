@@ -58,7 +58,8 @@ def policy_loss(inputs, cot, kl=False):
         if verl_key in inputs:
             inputs[key] = inputs.pop(verl_key)
     allowed = {"preset", "form", "log_probs", "old_log_probs", "advantages", "mask", "clip_epsilon", "clip_epsilon_low",
-               "clip_epsilon_high", "aggregation", "normalizer", "empty_rows", "row_count_epsilon"}
+               "clip_epsilon_high", "aggregation", "normalizer", "empty_rows", "row_count_epsilon",
+               "zero_masked_outputs"}   # zero_masked_outputs shapes per-token outputs only; the loss is compared
     if kl:
         allowed |= {"ref_log_probs", "kl_coef", "kl_estimator"}
     require_only(inputs, allowed, "compute_policy_loss_vanilla always applies dual clip 3 and clamp 20")
