@@ -59,10 +59,6 @@ KNOWN = {
     ("TRL", "GAE/whiten_form.json#whiten-form-preset-trl"):
         "`masked_var`'s Bessel factor `mask_sum / (mask_sum - 1)` divides integer counts, which PyTorch returns in "
         "float32, so the variance carries float32 rounding; RLRef keeps float64 (within the float32 tolerance).",
-    ("TRL", "KLPenalty/reward.json#trl-preset"):
-        "TRL adds the score one position after the last real token (`actual_end = sequence_lengths + 1` when it fits); "
-        "the reward form puts it on the last real token (Specs/KLPenalty.md, score position), so shorter rows differ "
-        "by where the score sits. The KL and the per-token penalties agree exactly.",
     ("TRL", "PPOPolicyLoss/clipped_surrogate.json#preset-trl"):
         "TRL's `pg_clipfrac` is the masked mean of `(pg_losses2 > pg_losses).float()`, a float32 tensor, so the clip "
         "fraction is rounded to float32; the loss and its gradient agree.",
