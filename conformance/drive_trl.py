@@ -1,4 +1,8 @@
-"""TRL's own GRPO loss on the golden cases of the `trl` and `trl-1.9.0` GRPO presets (TRL 1.16.0).
+"""TRL's own GRPO loss and advantages on the golden cases of the `trl` and `trl-1.9.0` GRPO presets (TRL 1.16.0).
+
+The group advantages are statements inside `GRPOTrainer._generate_and_score_completions` (after the reward
+functions ran): the driver runs those statements, read from the installed source at run time (see inline.py),
+with the case's scores as the output of a single reward function of weight 1.
 
 TRL computes the GRPO loss inside the method `GRPOTrainer._compute_loss(model, inputs)`, which first runs
 the model to get per-token log-probs. The driver calls that method, unmodified, on a stand-in trainer
@@ -16,9 +20,11 @@ from types import SimpleNamespace
 import torch
 
 import frameworks
+import inline
 from driving import Driver, Skip, drive, mask_of, require_only, scalar_gradient, t
 
 from trl.trainer.grpo_trainer import GRPOTrainer  # noqa: E402
+from trl.trainer.utils import nanstd  # noqa: E402
 
 LOSS_TYPE = {"token_mean": "dapo", "seq_mean_token_mean": "grpo", "constant_normalizer": "dr_grpo",
              "seq_mean_token_sum": "luspo"}   # the Spec's aggregation -> TRL's loss_type
@@ -77,9 +83,27 @@ def grpo_loss(inputs, cot):
     return {"loss": loss}, {"log_probs": scalar_gradient(loss, lp, cot)}
 
 
+def grpo_advantages(inputs, cot):
+    inputs = dict(inputs)
+    if "scale_rewards" in inputs:   # TRL's own spelling, as written
+        inputs["scale"] = inputs.pop("scale_rewards")
+    require_only(inputs, {"preset", "form", "scores", "group_size", "scale"}, "GRPOTrainer has no such option")
+    scores = t(inputs["scores"])
+    self = SimpleNamespace(multi_objective_aggregation="sum_then_normalize", reward_weights=torch.ones(1, dtype=torch.float64),
+                           reward_funcs=[None], scale_rewards=inputs.get("scale", "group"))
+    ns = inline.run(inline.source_of(GRPOTrainer._generate_and_score_completions),
+                    r"^\s*unscorable_mask = torch\.isnan\(rewards_per_func\)\.all\(dim=1\)",
+                    r"^\s*advantages = torch\.nan_to_num\(advantages, nan=0\.0\)",
+                    {"torch": torch, "nanstd": nanstd, "self": self, "device": "cpu", "rewards_per_func": scores.unsqueeze(1),
+                     "num_generations": inputs.get("group_size", len(scores))}, "GRPOTrainer._generate_and_score_completions")
+    return {"advantages": ns["advantages"]}, None
+
+
 DRIVERS = [
     Driver("GRPO", ("trl", "trl-1.9.0"), grpo_loss, "trl.trainer.grpo_trainer.GRPOTrainer._compute_loss",
            forms=("clipped",)),
+    Driver("GRPO", ("trl",), grpo_advantages, "advantage statements of GRPOTrainer._generate_and_score_completions",
+           forms=("advantages",)),
 ]
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
-"""verl's own functions on the golden cases of the `verl` presets (verl 0.9.1, see requirements)."""
+"""verl's own functions on the golden cases of the `verl` presets (verl 0.9.1, see requirements).
+
+`apply_kl_penalty` lives in `verl/trainer/ppo/ray_trainer.py`, whose imports need Ray's full stack: the
+driver reads that file's source and runs the function's own definition (see inline.py) with a stand-in for
+`DataProto` (a dict of tensors with a batch size)."""
 from __future__ import annotations
 
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 
 import frameworks
+import inline
 from driving import Driver, Skip, drive, mask_of, per_token, require_only, scalar_gradient, t, token_level_gae_inputs
 
 frameworks.install()
@@ -52,7 +58,8 @@ def policy_loss(inputs, cot, kl=False):
         if verl_key in inputs:
             inputs[key] = inputs.pop(verl_key)
     allowed = {"preset", "form", "log_probs", "old_log_probs", "advantages", "mask", "clip_epsilon", "clip_epsilon_low",
-               "clip_epsilon_high", "aggregation", "normalizer", "empty_rows", "row_count_epsilon"}
+               "clip_epsilon_high", "aggregation", "normalizer", "empty_rows", "row_count_epsilon",
+               "zero_masked_outputs"}   # zero_masked_outputs shapes per-token outputs only; the loss is compared
     if kl:
         allowed |= {"ref_log_probs", "kl_coef", "kl_estimator"}
     require_only(inputs, allowed, "compute_policy_loss_vanilla always applies dual clip 3 and clamp 20")
@@ -96,15 +103,85 @@ def kl(inputs, cot):
 
 
 def value_loss(inputs, cot):
-    require_only(inputs, {"preset", "values", "old_values", "returns", "mask", "value_clip"},
-                 "compute_value_loss has no such option")
+    require_only(inputs, {"preset", "values", "old_values", "returns", "mask", "value_clip", "aggregation",
+                          "zero_masked_outputs"}, "compute_value_loss has no such option")
     if "value_clip" in inputs and inputs["value_clip"] is None:
         raise Skip("compute_value_loss always clips")
     v = t(inputs["values"], grad=True)
     mask = mask_of(inputs, v.shape)
+    # the per-token loss is internal to compute_value_loss: only the aggregated loss is compared
     loss, _ = core_algos.compute_value_loss(v, t(inputs["returns"]), t(inputs["old_values"]), mask,
-                                            inputs.get("value_clip", 0.5))
+                                            inputs.get("value_clip", 0.5),
+                                            loss_agg_mode=AGG[inputs.get("aggregation", "token_mean")])
     return {"loss": loss}, {"values": scalar_gradient(loss, v, cot)}
+
+
+def ppo_loss(inputs, cot):
+    # actor and critic are separate workers with their own optimizers: policy loss (entropy_coeff 0) and
+    # value loss are summed with value_coef 1, which gives each its own gradient
+    require_only(inputs, {"preset", "log_probs", "old_log_probs", "advantages", "values", "old_values", "returns",
+                          "entropy", "mask"}, "verl's losses have no such option")
+    lp = t(inputs["log_probs"], grad=True)
+    v = t(inputs["values"], grad=True)
+    mask = mask_of(inputs, lp.shape)
+    config = ActorConfig(clip_ratio=0.2, clip_ratio_low=0.2, clip_ratio_high=0.2, clip_ratio_c=3.0, global_batch_info={})
+    pg, _ = core_algos.compute_policy_loss_vanilla(t(inputs["old_log_probs"]), lp, t(inputs["advantages"]), mask,
+                                                   loss_agg_mode="token-mean", config=config)
+    vf, _ = core_algos.compute_value_loss(v, t(inputs["returns"]), t(inputs["old_values"]), mask, 0.5)
+    loss = pg + vf
+    grads = None
+    if cot and set(cot) == {"loss"}:
+        g_lp, g_v = torch.autograd.grad(loss * float(cot["loss"]), (lp, v))
+        grads = {"log_probs": g_lp, "values": g_v, "entropy": torch.zeros_like(lp)}
+    return {"loss": loss, "policy_loss": pg, "value_loss": vf}, grads
+
+
+class _Batch(dict):
+    """The part of `DataProto.batch` that apply_kl_penalty reads: tensors by key and `batch_size`."""
+
+    @property
+    def batch_size(self):
+        return self["response_mask"].shape[:1]
+
+
+_APPLY_KL = {}
+
+
+def apply_kl_penalty():
+    if not _APPLY_KL:
+        source = inline.module_file_source("verl.trainer.ppo.ray_trainer")
+        _APPLY_KL.update(inline.run(source, r"^def apply_kl_penalty\(", r"^    return data, metrics",
+                                    {"DataProto": object, "core_algos": core_algos, "masked_mean": verl_F.masked_mean,
+                                     "torch": torch}, "verl/trainer/ppo/ray_trainer.py"))
+    return _APPLY_KL["apply_kl_penalty"]
+
+
+def kl_reward(inputs, cot):
+    require_only(inputs, {"preset", "form", "log_probs", "ref_log_probs", "mask", "scores", "estimator", "kl_coef"},
+                 "apply_kl_penalty has no such option")
+    mask = t(inputs["mask"])
+    scores = torch.zeros_like(mask)
+    for b, score in enumerate(inputs["scores"]):   # verl's reward managers put the score on the last valid token
+        valid = torch.nonzero(mask[b]).flatten()
+        if len(valid):
+            scores[b, valid[-1]] = score
+    data = SimpleNamespace(batch=_Batch(response_mask=mask, token_level_scores=scores,
+                                        old_log_probs=t(inputs["log_probs"]), ref_log_prob=t(inputs["ref_log_probs"])))
+    apply_kl_penalty()(data, core_algos.FixedKLController(inputs.get("kl_coef", 0.001)),
+                       KL_NAMES[inputs.get("estimator", "k3")])
+    kld = core_algos.kl_penalty(t(inputs["log_probs"]), t(inputs["ref_log_probs"]), KL_NAMES[inputs.get("estimator", "k3")])
+    return {"rewards": data.batch["token_level_rewards"], "kl": kld * mask}, None
+
+
+def vlrm_normalized(inputs, cot):
+    # only VLRMA2C's advantage normalisation is verl's: masked_whiten of A = R - V over the real tokens
+    require_only(inputs, {"preset", "logits", "log_probs", "tokens", "values", "returns", "mask"},
+                 "masked_whiten has no such option")
+    values, mask = t(inputs["values"]), t(inputs["mask"])
+    if mask.sum() <= 1:
+        raise Skip("one real token: verl's masked_var(unbiased=True) raises for n <= 1; the Spec gives M = 0")
+    advantages = (t(inputs["returns"]) - values) * mask
+    return {"advantages_normalized": verl_F.masked_whiten(advantages, mask) * mask}, None
 
 
 def grpo_advantages(inputs, cot):
@@ -122,6 +199,51 @@ def grpo_advantages(inputs, cot):
     return {"advantages": adv[:, 0]}, None
 
 
+_SCALE = {}
+
+
+def scale_by_temperature():
+    """`_scale_logits_by_temperature` of verl's FSDP engine, defined from its source (the module needs the
+    engine's training stack to import)."""
+    if not _SCALE:
+        source = inline.module_file_source("verl.workers.engine.fsdp.transformer_impl")
+        _SCALE.update(inline.run(source, r"^def _scale_logits_by_temperature\(", r"return logits / temperature",
+                                 {"torch": torch}, "verl/workers/engine/fsdp/transformer_impl.py"))
+    return _SCALE["_scale_logits_by_temperature"]
+
+
+def token_log_probs(inputs, cot):
+    require_only(inputs, {"preset", "form", "logits", "tokens", "temperature", "mask"}, "verl's engine has no such option")
+    if isinstance(inputs.get("temperature", 1.0), list):
+        raise Skip("a temperature per row: driven with one temperature")
+    if "mask" in inputs:
+        raise Skip("a mask: verl's engine evaluates every position (the losses mask afterwards)")
+    leaf = t(inputs["logits"], grad=True)
+    tokens = torch.tensor(inputs["tokens"], dtype=torch.long)
+    temperature = inputs.get("temperature", 1.0)
+    z = scale_by_temperature()(leaf, torch.tensor(temperature, dtype=torch.float64),
+                               is_unit_temperature=temperature == 1.0)
+    log_probs = verl_F.logprobs_from_logits(z, tokens)
+    entropy = verl_F.entropy_from_logits(z)
+    outputs = {"log_probs": log_probs, "entropy": entropy}
+    if not cot:
+        return outputs, None
+    total = sum((outputs[k] * t(c)).sum() for k, c in cot.items())
+    (g,) = torch.autograd.grad(total, leaf)
+    return outputs, {"logits": g}
+
+
+def controller(inputs, cot):
+    # the controller form's cases name no preset: the framework's controller is the same formula for all of them
+    require_only(inputs, {"form", "kl_coef", "target", "horizon", "n_steps", "current_kl", "error_clip"},
+                 "AdaptiveKLController has no such option")
+    if inputs.get("error_clip", 0.2) != 0.2:
+        raise Skip("error_clip other than 0.2: AdaptiveKLController clips the error at ±0.2")
+    ctl = core_algos.AdaptiveKLController(inputs["kl_coef"], inputs["target"], inputs["horizon"])
+    ctl.update(inputs["current_kl"], inputs["n_steps"])
+    return {"new_kl_coef": float(ctl.value)}, None
+
+
 DRIVERS = [
     Driver("GAE", ("verl",), gae, "verl.trainer.ppo.core_algos.compute_gae_advantage_return", forms=("gae",)),
     Driver("GAE", ("verl",), whiten, "verl.utils.torch_functional.masked_whiten", forms=("whiten",)),
@@ -130,7 +252,14 @@ DRIVERS = [
            "compute_policy_loss_vanilla + kl_penalty + agg_loss", forms=("clipped",)),
     Driver("GRPO", ("verl",), grpo_advantages, "compute_grpo_outcome_advantage", forms=("advantages",)),
     Driver("KLPenalty", ("verl",), kl, "verl.trainer.ppo.core_algos.kl_penalty (+ agg_loss)", forms=("per_token", "loss")),
+    Driver("KLPenalty", ("verl",), kl_reward, "apply_kl_penalty (verl/trainer/ppo/ray_trainer.py) + kl_penalty",
+           forms=("reward",)),
     Driver("ValueLoss", ("verl",), value_loss, "verl.trainer.ppo.core_algos.compute_value_loss"),
+    Driver("PPOLoss", ("verl",), ppo_loss, "compute_policy_loss_vanilla + compute_value_loss"),
+    Driver("VLRMA2C", ("verl",), vlrm_normalized, "verl.utils.torch_functional.masked_whiten"),
+    Driver("TokenLogProbs", ("verl",), token_log_probs, "_scale_logits_by_temperature (fsdp engine) + "
+           "verl.utils.torch_functional.logprobs_from_logits / entropy_from_logits", forms=("log_probs",)),
+    Driver("KLPenalty", (None,), controller, "verl.trainer.ppo.core_algos.AdaptiveKLController", forms=("controller",)),
 ]
 
 if __name__ == "__main__":

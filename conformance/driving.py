@@ -22,13 +22,13 @@ import goldenrun  # noqa: E402
 from goldenrun import Skip  # noqa: E402,F401
 
 GOLDEN = os.path.join(os.path.dirname(HERE), "GoldenData")
-DEFAULT_FORM = {"GAE": "gae", "GRPO": "advantages", "KLPenalty": "per_token"}   # each Spec's form when a case has no "form" key
+DEFAULT_FORM = {"GAE": "gae", "GRPO": "advantages", "KLPenalty": "per_token", "TokenLogProbs": "log_probs"}   # each Spec's form when a case has no "form" key
 
 
 @dataclass
 class Driver:
     spec: str                                  # Spec name (GoldenData/<spec>/)
-    presets: tuple[str, ...]                   # the case's "preset" must be one of these
+    presets: tuple[str | None, ...]            # the case's "preset" must be one of these (None: a case without one)
     function: Callable[[dict, dict | None], tuple[dict, dict | None]]
     what: str                                  # the framework function called, for the report
     forms: tuple[str, ...] | None = None       # the case's "form" must be one of these (None: any)

@@ -6,6 +6,9 @@ Two devices keep those imports from failing, and nothing else is changed:
 - STUBBED: these top-level names (and any submodule under them) import as inert placeholder modules.
   A driver that reached one of them at run time would fail loudly (a placeholder is not a real function
   result), so a passing comparison cannot come from a stub.
+- ABSENT: optional kernels the frameworks import inside `try: ... except ImportError` (flash-attn's Triton
+  cross-entropy) raise ImportError, as on a machine without them, so the frameworks take their own PyTorch
+  fallback instead of calling a placeholder.
 - BARE: these packages are registered without running their `__init__.py`, so `verl.trainer.ppo.core_algos`
   loads without `verl/__init__.py` (which imports Ray through `verl.protocol`). Their submodules are the
   installed files, unmodified.
@@ -19,6 +22,7 @@ import sys
 import types
 
 STUBBED = ("ray", "deepspeed", "flash_attn", "vllm", "aiohttp", "torchdata")
+ABSENT = ("flash_attn.ops",)
 BARE = ("verl", "openrlhf", "openrlhf.trainer", "openrlhf.trainer.ppo_utils", "openrlhf.utils")
 
 
@@ -39,6 +43,8 @@ class _Placeholder(types.ModuleType):
 
 class _PlaceholderFinder:
     def find_spec(self, name, path=None, target=None):
+        if any(name == a or name.startswith(a + ".") for a in ABSENT):
+            raise ModuleNotFoundError(f"No module named {name!r} (absent in the conformance environment)", name=name)
         if name.split(".")[0] in STUBBED:
             return importlib.machinery.ModuleSpec(name, self, is_package=True)
         return None

@@ -37,14 +37,16 @@ AGGREGATIONS = ("token_mean", "seq_mean_token_mean", "seq_mean_token_sum", "cons
 # Presets (Spec, "Conventions and presets"). Clamps of the verl preset depend on the estimator.
 # --------------------------------------------------------------------------------------------
 DEFAULTS = {"estimator": "k1", "kl_coef": 0.2, "log_ratio_clamp": INF, "kl_clamp": INF,
-            "aggregation": "token_mean"}
+            "aggregation": "token_mean", "placement": "last_token"}
+PLACEMENTS = ("last_token", "after_last_token")
 PRESETS = {
     "paper": dict(DEFAULTS),
+    # TRL 0.29.1 PPOTrainer.train: rewards[actual_start, actual_end] += scores, actual_end = last + 1 if it fits
     "trl": {"estimator": "k1", "kl_coef": 0.05, "log_ratio_clamp": INF, "kl_clamp": INF,
-            "aggregation": "token_mean"},
-    "verl": {"estimator": "k3", "kl_coef": 0.001, "aggregation": "token_mean"},
+            "aggregation": "token_mean", "placement": "after_last_token"},
+    "verl": {"estimator": "k3", "kl_coef": 0.001, "aggregation": "token_mean", "placement": "last_token"},
     "openRLHF": {"estimator": "k1", "kl_coef": 0.01, "log_ratio_clamp": INF, "kl_clamp": 10.0,
-                 "aggregation": "token_mean"},
+                 "aggregation": "token_mean", "placement": "last_token"},
 }
 
 
@@ -81,7 +83,7 @@ def resolve(inputs: dict) -> dict:
         if preset not in PRESETS:
             raise GoldenError("invalid_argument")
         p.update(PRESETS[preset])
-    for k in ("estimator", "kl_coef", "log_ratio_clamp", "kl_clamp", "aggregation", "normalizer"):
+    for k in ("estimator", "kl_coef", "log_ratio_clamp", "kl_clamp", "aggregation", "normalizer", "placement"):
         if k in inputs:
             p[k] = inputs[k]
     if preset == "verl":
@@ -91,7 +93,7 @@ def resolve(inputs: dict) -> dict:
             p["log_ratio_clamp"] = 20.0 if on else INF
         if "kl_clamp" not in inputs:
             p["kl_clamp"] = 10.0 if on else INF
-    if p["estimator"] not in ESTIMATORS:
+    if p["estimator"] not in ESTIMATORS or p["placement"] not in PLACEMENTS:
         raise GoldenError("invalid_argument")
     for k in ("log_ratio_clamp", "kl_clamp"):
         p[k] = INF if p[k] is None else as_float(p[k])  # null (or "inf") = no clamp
@@ -226,7 +228,10 @@ def eval_reward(inputs):
     for b in range(lp.shape[0]):
         idx = np.nonzero(mask[b] == 1)[0]
         if idx.size:
-            rewards[b, idx[-1]] += scores[b]
+            position = idx[-1]
+            if p["placement"] == "after_last_token" and position + 1 < mask.shape[1]:
+                position += 1   # outside the mask: the score alone (kl there is 0)
+            rewards[b, position] += scores[b]
     return {"rewards": clean(rewards), "kl": clean(kl), "sequence_kl": clean((kl * mask).sum(axis=1))}
 
 
@@ -595,9 +600,16 @@ def reward_cases():
                      "estimator": "k3", "kl_coef": 0.2}))
     cases.append(rc("kl-coef-zero", "beta = 0: rewards are only the score on the last valid token.",
                     {"log_probs": lp, "ref_log_probs": ref, "mask": mask, "scores": scores, "kl_coef": 0.0}))
-    cases.append(rc("trl-preset", "preset trl (k1, 0.05). TRL itself puts the score one position after "
-                    "EOS when it fits; this Spec always uses the last valid token.",
+    cases.append(rc("trl-preset", "preset trl (k1, 0.05, placement after_last_token): as TRL's PPOTrainer, the "
+                    "score goes one position after the last valid token when the row has room (rows 1 and 2: "
+                    "positions 2 and 4, outside the mask, where the reward is the score alone); row 0 fills the "
+                    "buffer, so its score stays on its last token.",
                     {"log_probs": lp, "ref_log_probs": ref, "mask": mask, "scores": scores, "preset": "trl"}))
+    cases.append(rc("trl-preset-placement-last-token", "preset trl with placement last_token given explicitly: "
+                    "the score on the last valid token (the trl preset's placement before it was checked against "
+                    "TRL's code).",
+                    {"log_probs": lp, "ref_log_probs": ref, "mask": mask, "scores": scores, "preset": "trl",
+                     "placement": "last_token"}))
     cases.append(rc("verl-preset-k3", "preset verl with k3 (clamps 20/10 active) and coefficient 0.001.",
                     {"log_probs": lp, "ref_log_probs": ref, "mask": mask, "scores": scores, "preset": "verl"}))
     cases.append(rc("openrlhf-preset-k2", "preset openRLHF with k2 and its +-10 clamp.",
@@ -623,6 +635,9 @@ def reward_cases():
         err_case("error-score-inf", "KLPenalty-6", "non-finite score.",
                  {"log_probs": [[-1.0]], "ref_log_probs": [[-1.0]], "scores": ["inf"]},
                  "non_finite", eval_reward),
+        err_case("error-unknown-placement", "KLPenalty-6", "placement is last_token or after_last_token.",
+                 {"log_probs": [[-1.0]], "ref_log_probs": [[-1.0]], "scores": [1.0], "placement": "eos"},
+                 "invalid_argument", eval_reward),
     ]
     return cases
 

@@ -255,6 +255,18 @@ add("temperature-0.7-preset-trl", "TokenLogProbs-1",
     "Same logits with preset trl: z = logits / (0.7 + 1e-7) (TRL PPOTrainer's temperature + 1e-7).",
     {"logits": lg, "tokens": tk, "temperature": 0.7, "preset": "trl"}, flags=["temperature", "preset"])
 
+# presets verl and openRLHF divide by the temperature with no epsilon (= the temperature-0.7 case); their own
+# cotangents come from a separate generator so that the cases after these keep their random draws
+preset_rng = np.random.default_rng(20261201)
+for preset, framework in (("verl", "verl's dp_actor: logits.div_(temperature), then logprobs_from_logits and "
+                                   "entropy_from_logits"),
+                          ("openRLHF", "OpenRLHF's log_probs_from_logits(logits, labels, temperature)")):
+    add(f"temperature-0.7-preset-{preset}", "TokenLogProbs-1",
+        f"Same logits with preset {preset}: z = logits / 0.7, no epsilon ({framework}); equals temperature-0.7 "
+        "up to the cotangents.",
+        {"logits": lg, "tokens": tk, "temperature": 0.7, "preset": preset}, flags=["temperature", "preset"],
+        cot={"log_probs": preset_rng.normal(size=tk.shape).round(6), "entropy": preset_rng.normal(size=tk.shape).round(6)})
+
 add("temperature-epsilon-explicit-overrides-preset", "TokenLogProbs-1",
     "preset trl but temperature_epsilon given explicitly as 0: the explicit key wins, so this equals "
     "the temperature-0.7 case.",

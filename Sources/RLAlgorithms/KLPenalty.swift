@@ -10,12 +10,16 @@ public struct KLPenaltyConfiguration: Sendable, Equatable {
     public var klCoef: Double
     /// Reduction of the per-token estimates in the loss form (KLPenalty-7).
     public var aggregation: LossAggregation
+    /// Where the reward form adds each sequence's score (KLPenalty-6): on the last real token, or one
+    /// position after it when the row has room (TRL PPO).
+    public var placement: RewardPlacement
 
     public init(tokenEstimator: KLTokenEstimator = KLTokenEstimator(), klCoef: Double = 0.2,
-                aggregation: LossAggregation = .tokenMean) {
+                aggregation: LossAggregation = .tokenMean, placement: RewardPlacement = .lastToken) {
         self.tokenEstimator = tokenEstimator
         self.klCoef = klCoef
         self.aggregation = aggregation
+        self.placement = placement
     }
 
     /// Throws `outOfRange` for a clamp ≤ 0, then `nonFinite` / `outOfRange` for β not a number ≥ 0.
@@ -29,7 +33,7 @@ public struct KLPenaltyConfiguration: Sendable, Equatable {
 extension KLPenaltyConfiguration {
     /// Seed 001 (k1, β = 0.2, no clamps): the default.
     public static let paper = KLPenaltyPreset.paper.configuration()
-    /// TRL PPO (k1, β = 0.05).
+    /// TRL PPO (k1, β = 0.05, score one position after the last real token).
     public static let trl = KLPenaltyPreset.trl.configuration()
     /// verl (k3 with logr clamped to ±20 and the value to ±10, β = 0.001).
     public static let verl = KLPenaltyPreset.verl.configuration()
@@ -41,7 +45,8 @@ extension KLPenaltyConfiguration {
 public enum KLPenaltyPreset: String, Sendable, CaseIterable {
     /// Seed 001 §5.1: k1, fixed β = 0.2, no clamps.
     case paper
-    /// TRL `PPOConfig`: k1, β = 0.05, no clamps.
+    /// TRL 0.29.1 `PPOConfig` / `PPOTrainer.train`: k1, β = 0.05, no clamps, the score one position
+    /// after the last real token (`actual_end = sequence_lengths + 1` when it fits).
     case trl
     /// verl `kl_penalty`: k3 (`low_var_kl`), β = 0.001; logr clamped to ±20 and the value to ±10,
     /// for k3 and k3_plus only.
@@ -58,7 +63,7 @@ public enum KLPenaltyPreset: String, Sendable, CaseIterable {
         let e = estimator ?? self.estimator
         return switch self {
         case .paper: KLPenaltyConfiguration(tokenEstimator: KLTokenEstimator(e), klCoef: 0.2)
-        case .trl: KLPenaltyConfiguration(tokenEstimator: KLTokenEstimator(e), klCoef: 0.05)
+        case .trl: KLPenaltyConfiguration(tokenEstimator: KLTokenEstimator(e), klCoef: 0.05, placement: .afterLastToken)
         case .verl:
             KLPenaltyConfiguration(
                 tokenEstimator: e == .k3 || e == .k3Plus
@@ -71,7 +76,8 @@ public enum KLPenaltyPreset: String, Sendable, CaseIterable {
 
 /// Outputs of the reward form of the KL penalty.
 public struct KLPenalizedRewards<T: Scalar>: Sendable {
-    /// [B,T]: `−β·kl` on valid tokens, plus the score on the last valid token; 0 where the mask is 0.
+    /// [B,T]: `−β·kl` on valid tokens, plus the score on the last valid token (or the position after
+    /// it, `placement` `.afterLastToken`); 0 at every other masked position.
     public var rewards: Tensor<T>
     /// [B,T]: the per-token estimates (0 where the mask is 0).
     public var kl: Tensor<T>
@@ -80,7 +86,8 @@ public struct KLPenalizedRewards<T: Scalar>: Sendable {
 }
 
 /// KL as a per-token reward penalty (Specs/KLPenalty.md KLPenalty-6):
-/// `rewards[b,t] = −β·kl[b,t]·m[b,t] + scores[b]·[t = max{t : m[b,t] = 1}]`.
+/// `rewards[b,t] = −β·kl[b,t]·m[b,t] + scores[b]·[t = t*_b]`, with `t*_b = max{t : m[b,t] = 1}`, or
+/// `t*_b + 1` when `configuration.placement` is `.afterLastToken` and the row has room for it.
 ///
 /// An all-masked row gets all-zero rewards and its score is not placed. Nothing here is
 /// differentiated (rewards are data for the policy gradient).
@@ -94,7 +101,7 @@ public func klPenalizedRewards<T: Scalar>(
     let kl = configuration.tokenEstimator.estimates(batch)
     let beta = T(configuration.klCoef)
     let penalties = kl.map { 0 - beta * $0 }   // 0 − x keeps masked entries +0, not −0
-    let placed = try placeSequenceRewards(scores, rewards: penalties, mask: batch.mask, placement: .lastToken)
+    let placed = try placeSequenceRewards(scores, rewards: penalties, mask: batch.mask, placement: configuration.placement)
     var sequenceKL = Tensor<T>(shape: [batch.rows])
     for b in 0..<batch.rows {
         for t in 0..<batch.columns { sequenceKL[b] += kl[b, t] }

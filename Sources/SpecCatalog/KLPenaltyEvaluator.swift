@@ -29,6 +29,7 @@ public struct KLPenaltyEvaluator: SpecEvaluator {
         if inputs.object["log_ratio_clamp"] != nil { c.tokenEstimator.logRatioClamp = try inputs.number("log_ratio_clamp") }
         if inputs.object["kl_clamp"] != nil { c.tokenEstimator.klClamp = try inputs.number("kl_clamp") }
         if let beta = try inputs.number("kl_coef") { c.klCoef = beta }
+        c.placement = try inputs.convention("placement", default: c.placement)
         try c.validate()
         return c
     }

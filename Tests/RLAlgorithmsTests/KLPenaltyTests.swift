@@ -108,6 +108,30 @@ struct KLPenaltyTests {
         }
     }
 
+    @Test("reward form, trl preset: the score sits one position after the last valid token when the row has room")
+    func rewardAfterLastToken() throws {
+        let batch = try Self.randomBatch(seed: 3)
+        let scores = Tensor<Double>([0.7, -0.2, 1.5, 0.1])
+        let configuration = KLPenaltyConfiguration.trl
+        #expect(configuration.placement == .afterLastToken)
+        let r = try klPenalizedRewards(batch, scores: scores, configuration: configuration)
+        var lastToken = configuration
+        lastToken.placement = .lastToken
+        let reference = try klPenalizedRewards(batch, scores: scores, configuration: lastToken)
+        for b in 0..<batch.rows {
+            let last = try #require((0..<batch.columns).last { batch.mask[b, $0] == 1 })
+            let position = last + 1 < batch.columns ? last + 1 : last
+            for t in 0..<batch.columns {
+                // the two placements differ only by the score moving from `last` to `position`
+                var expected = reference.rewards[b, t]
+                if t == last { expected -= scores[b] }
+                if t == position { expected += scores[b] }
+                #expect(abs(r.rewards[b, t] - expected) <= 1e-15, "row \(b), column \(t)")
+            }
+            if position != last { #expect(r.kl[b, position] == 0 && r.rewards[b, position] == scores[b]) }
+        }
+    }
+
     @Test("loss form: backward equals central differences for every aggregation and estimator",
           arguments: [LossAggregation.tokenMean, .sequenceMeanOfTokenMeans, .sequenceMeanOfTokenSums, .constantNormalizer(6)])
     func lossBackward(_ aggregation: LossAggregation) throws {
