@@ -60,6 +60,11 @@ JOBS
 for recipe in $recipes; do
   seeds=("$out/$recipe-seed1" "$out/$recipe-seed2" "$out/$recipe-seed3")
   "$rlref" summarize "${seeds[@]}" > "docs/results/$recipe.txt"
+  for metric in reward sampled_reward sampled_success_rate; do
+    if grep -q "\"eval_$metric\"" "$out/$recipe-seed1/metrics.jsonl"; then
+      "$rlref" summarize "${seeds[@]}" --metric "$metric" >> "docs/results/$recipe.txt"
+    fi
+  done
   "$rlref" plot "${seeds[@]}" --metric reward --smooth 10 --title "$recipe: training reward" --out "docs/results/$recipe-reward.png"
   for metric in kl grad_norm; do
     if grep -q "\"$metric\"" "$out/$recipe-seed1/metrics.jsonl"; then
@@ -70,6 +75,9 @@ done
 for ablation in "$out"/ablation-*/; do
   name=$(basename "$ablation")
   "$rlref" summarize "$ablation" > "docs/results/$name.txt"
+  for metric in reward sampled_reward sampled_success_rate; do
+    if grep -q "\"eval_$metric\"" "$ablation/metrics.jsonl"; then "$rlref" summarize "$ablation" --metric "$metric" >> "docs/results/$name.txt"; fi
+  done
 done
 "$rlref" plot "$out/vqa-grpo-seed1" "$out/ablation-grpo-seed-literal" --metric grad_norm --smooth 10 \
   --title "vqa-grpo: gradient norm, clipped vs seed-literal" --out docs/results/vqa-grpo-objectives-grad_norm.png

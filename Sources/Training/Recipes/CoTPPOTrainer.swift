@@ -222,9 +222,13 @@ public struct CoTPPOTrainer {
                 ("response_tokens", Double(mask.elements.reduce(0, +)) / n)]
     }
 
-    /// The task's validation metrics with greedy responses.
+    /// The task's validation metrics with greedy responses, then with responses sampled at the training
+    /// temperature (`sampled_…`: the policy RL optimises, RL4VLM's evaluation).
     public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
-        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens)
+        let h = hyperparameters
+        return try run.evaluate(task, split: split, count: h.evaluationCount, maxNewTokens: h.maxNewTokens)
+            + run.evaluateSampling(task, split: split, count: h.evaluationCount, maxNewTokens: h.maxNewTokens,
+                                   sampling: .init(temperature: h.temperature))
     }
 
     /// Greedy responses to the first observations of a few validation episodes.

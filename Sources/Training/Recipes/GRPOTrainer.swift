@@ -137,10 +137,14 @@ public struct GRPOTrainer {
             + [("grad_norm", gradientNorm), ("response_tokens", Double(rollout.mask.elements.reduce(0, +)) / n)]
     }
 
-    /// The task's metrics and the mean composite reward of greedy answers to the validation examples.
+    /// The task's metrics and the mean composite reward of greedy answers to the validation examples,
+    /// then that of the G answers sampled with the training temperatures and top-p (`sampled_reward`).
     public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
-        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens,
-                         reward: reward)
+        let h = hyperparameters
+        let sampling = zip(h.temperatures, h.topP).map { DecodingOptions.Sampling(temperature: $0, topP: $1) }
+        return try run.evaluate(task, split: split, count: h.evaluationCount, maxNewTokens: h.maxNewTokens, reward: reward)
+            + [("sampled_reward", try run.sampledReward(task, split: split, count: h.evaluationCount, maxNewTokens: h.maxNewTokens,
+                                                        sampling: sampling, reward: reward))]
     }
 
     public func samples(count: Int) throws -> [Sample] {

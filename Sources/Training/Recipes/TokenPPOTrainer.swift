@@ -138,10 +138,14 @@ public struct TokenPPOTrainer {
         ]
     }
 
-    /// The task's metrics and the mean reward of greedy answers to the validation examples.
+    /// The task's metrics and the mean reward of greedy answers to the validation examples, then the
+    /// mean reward of answers sampled at the training temperature (`sampled_reward`, 4 per example).
     public func evaluate(split: DataSplit) throws -> [(name: String, value: Double)] {
-        try run.evaluate(task, split: split, count: hyperparameters.evaluationCount, maxNewTokens: hyperparameters.maxNewTokens,
-                         reward: reward)
+        let h = hyperparameters
+        return try run.evaluate(task, split: split, count: h.evaluationCount, maxNewTokens: h.maxNewTokens, reward: reward)
+            + [("sampled_reward", try run.sampledReward(task, split: split, count: h.evaluationCount, maxNewTokens: h.maxNewTokens,
+                                                        sampling: Array(repeating: .init(temperature: h.temperature), count: 4),
+                                                        reward: reward))]
     }
 
     /// Greedy answers to a few validation examples with their rewards.
