@@ -57,9 +57,12 @@ F64 = torch.float64
 # ----------------------------------------------------------------------------------------------
 # The micro configuration (shared with gen_ModelTransformers.py)
 # ----------------------------------------------------------------------------------------------
-VISION = dict(hidden_size=12, intermediate_size=24, num_hidden_layers=2, num_attention_heads=2, image_size=8,
+# Kept as small as possible while every part stays exercised (two layers each so that vision feature layer -2
+# differs from -1, GQA 4:2, head size 2): the whole-model folders store several float64 copies of every
+# parameter, so the parameter count sets the size of the committed golden files.
+VISION = dict(hidden_size=4, intermediate_size=8, num_hidden_layers=2, num_attention_heads=2, image_size=8,
               patch_size=4, projection_dim=8, hidden_act="quick_gelu", layer_norm_eps=1e-5)
-TEXT = dict(vocab_size=32, hidden_size=16, intermediate_size=40, num_hidden_layers=2, num_attention_heads=4,
+TEXT = dict(vocab_size=32, hidden_size=8, intermediate_size=16, num_hidden_layers=2, num_attention_heads=4,
             num_key_value_heads=2, max_position_embeddings=64, rms_norm_eps=1e-6, rope_theta=10000.0,
             tie_word_embeddings=False)
 LLAVA = dict(image_token_index=31, projector_hidden_act="gelu", vision_feature_layer=-2,
@@ -192,7 +195,8 @@ class Rand:
         return q3(torch.randn(shape, generator=self.g, dtype=F64) * scale)
 
     def cot(self, shape):
-        return torch.randn(shape, generator=self.g, dtype=F64)
+        """A random cotangent, rounded to 3 decimals like the inputs (short in the file, still generic)."""
+        return q3(torch.randn(shape, generator=self.g, dtype=F64))
 
 
 def tensors_of(inputs: dict, keys) -> dict:
@@ -584,7 +588,7 @@ def model_11_13():
             mask = additive_mask(visible(inputs["attention_mask"], T, True))
             return {"y": m(t["x"], attention_mask=mask, position_ids=pos, position_embeddings=cos_sin)}
         return f
-    D, I, H, KV = 8, 12, 4, 2
+    D, I, H, KV = 8, 8, 4, 2
     hd = D // H
     inp = {"layer": "llama_decoder_layer", "x": r.n(2, 4, D), "attention_mask": [[1, 1, 1, 0], [1, 1, 1, 1]],
            "positions": [[0, 1, 2, 3], [0, 1, 2, 3]], "heads": H, "kv_heads": KV, "theta": 10000.0, "eps": 1e-6,
@@ -667,7 +671,7 @@ def model_14_15():
 # ----------------------------------------------------------------------------------------------
 # Model-16 the whole micro LLaVA
 # ----------------------------------------------------------------------------------------------
-VALUE_HEAD_HIDDEN = 16
+VALUE_HEAD_HIDDEN = 12  # not the decoder width 8, so the head's matrices are not square
 # Small tensors on every path (vision embeddings, projector, decoder norms, value head): central differences
 # run on each of their elements with the whole model as the function, so the subset is kept to ~80 elements.
 # The whole-model folders (gen_ModelTransformers.py) record the gradient of every parameter.
@@ -774,7 +778,7 @@ def model_16():
     # The "transformers" reference of the same batch is recorded, with every parameter's gradient, in
     # Model/transformers/micro-full/reference.json; MODEL16_MEASURED (printed below) documents its distance.
     # Bad input at model level (wrong image size, token id >= vocab_size) is covered by the small Model-11 and
-    # Model-3 error cases: a Model-16 error case would repeat all 11k weights for one error kind.
+    # Model-3 error cases: a Model-16 error case would repeat all ~3.5k weights for one error kind.
 
 
 MODEL16_MEASURED = (float("nan"), float("nan"))
@@ -793,7 +797,7 @@ def main():
     print(write_file(SPEC, "layers", "Layers of the tiny LLaVA-layout model (Linear, LoRA, embedding, RMSNorm, "
                      "LayerNorm, RoPE, attention, activations, SwiGLU, CLIP MLP/layer, patch embedding, Llama "
                      "decoder layer, projector, value head) and the whole micro model, from transformers' and "
-                     "PEFT's own code", src, CASES))
+                     "PEFT's own code", src, CASES, inline_arrays=True, significant_digits=14))
     print("llava: max |float64 - transformers| = %.2e (abs), %.2e (relative to scale)" % MODEL16_MEASURED)
 
 

@@ -40,7 +40,7 @@ def main():
                           {"layer": "image_preprocessing", "image": gray.tolist(), "size": 8}, {"error": "shape_mismatch"},
                           flags=["error"]))
     gio.write_file("Model", "preprocessing", "Image preprocessing with transformers' own rescale / normalize and CLIP's mean and std",
-                   gio.generator_source(PROGRAM), cases)
+                   gio.generator_source(PROGRAM), cases, inline_arrays=True)
 
 
 if __name__ == "__main__":

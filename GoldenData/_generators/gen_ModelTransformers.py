@@ -3,18 +3,21 @@ PEFT's LoRA, written to GoldenData/Model/transformers/<name>/ (sub-folders, so t
 only top-level JSON of GoldenData/Model, ignores them).
 
 Folders (same base weights in both; the micro configuration and weights of gen_Model.py / Model-16):
-- `micro-lora/`: `config.json`, `model.safetensors`, `generation_config.json` exactly as
-  `LlavaForConditionalGeneration.save_pretrained` writes them (float64); `adapter_config.json` and
-  `adapter_model.safetensors` exactly as `PeftModel.save_pretrained` writes them (LoRA r 4, alpha 8, dropout 0,
+- `micro-lora/`: an adapter folder without its base model, whose files are micro-full's (reference.json
+  `files.base_model` = "../micro-full"): `adapter_config.json` and `adapter_model.safetensors` exactly as
+  `PeftModel.save_pretrained` writes them (LoRA r 4, alpha 8, dropout 0,
   q/k/v/o/gate/up/down projections of the language model only, selected by a regex because a plain module list
   would also hit the vision tower's q_proj/k_proj/v_proj; lora_A as PEFT initialises it under a fixed torch seed,
   lora_B RE-RANDOMISED to N(0, 0.3^2) after init so that lora_A's gradients are nonzero); PEFT's model card
   README.md is not kept;
-- `micro-full/`: config.json, model.safetensors, generation_config.json (full fine-tuning: every weight trainable);
-- both: `value_head.safetensors` (keys value_head.layers.{0,1,2}.{weight,bias}, hidden sizes 16, relu),
+- `micro-full/`: `config.json`, `model.safetensors`, `generation_config.json` exactly as
+  `LlavaForConditionalGeneration.save_pretrained` writes them (float64); full fine-tuning: every weight trainable;
+- both: `value_head.safetensors` (keys value_head.layers.{0,1,2}.{weight,bias}, hidden sizes 12, relu),
   `reference.json` (format "rlref-model-reference", version 1: inputs, outputs, scalars, AdamW losses and norms,
-  trainable names and groups) and `reference.safetensors` (float64 per-parameter tensors named in reference.json:
-  gradients of the functional and of the PPO loss, and the parameters after 10 AdamW steps).
+  trainable names, shapes and groups) and `reference.safetensors` (tensors named in reference.json, F64 for the
+  "float64" reference and F32 for the "transformers" one: the logits, the gradients of the functional and of the
+  PPO loss and the parameters after 10 AdamW steps, each of the last three as one vector over all trainable
+  parameters in the order of trainable.names).
 
 References: "float64" = the model with transformers' float32 steps switched to float64 (gen_Model.full_float64,
 GoldenData/Model/FLOAT32_PLACES.md); "transformers" = the model as users run it in float64 (eager attention).
@@ -30,6 +33,7 @@ from __future__ import annotations
 import copy
 import contextlib
 import json
+import math
 import os
 import shutil
 import sys
@@ -134,6 +138,12 @@ def grads(scalar, params: dict) -> dict:
     return {k: (g.detach().clone() if g is not None else torch.zeros_like(params[k])) for k, g in zip(names, gs)}
 
 
+def flat(per_parameter: dict) -> torch.Tensor:
+    """One float64 vector: every tensor flattened row-major, concatenated in the dict's order (the order of
+    reference.json's trainable.names, whose trainable.shapes give each one's shape)."""
+    return torch.cat([t.detach().reshape(-1) for t in per_parameter.values()]).clone()
+
+
 def reference(kind: str, ref: str, inp: dict, tensors: dict, record_final: bool) -> dict:
     ctx = G.full_float64() if ref == "float64" else contextlib.nullcontext()
     with ctx:
@@ -147,16 +157,16 @@ def reference(kind: str, ref: str, inp: dict, tensors: dict, record_final: bool)
         gp = grads(pl["loss"], params)
         unused = sorted(k for k in params if torch.autograd.grad(pl["loss"], [params[k]], retain_graph=True,
                                                                   allow_unused=True)[0] is None)
-        for k in params:
-            tensors[f"{ref}/functional_grad/{k}"] = gf[k]
-            tensors[f"{ref}/ppo_loss_grad/{k}"] = gp[k]
-        out = {"logits": o["logits"].detach(), "log_probs": o["log_probs"].detach(),
+        tensors[f"{ref}/functional_grad"] = flat(gf)
+        tensors[f"{ref}/ppo_loss_grad"] = flat(gp)
+        tensors[f"{ref}/logits"] = o["logits"].detach().clone()
+        out = {"logits": f"{ref}/logits", "log_probs": o["log_probs"].detach(),
                "entropy": o["entropy"].detach(), "values": o["values"].detach(),
                "functional": functional.detach(),
-               "functional_grad": {k: f"{ref}/functional_grad/{k}" for k in params},
+               "functional_grad": f"{ref}/functional_grad",
                "ppo_loss": {k: v.detach() for k, v in pl.items()},
-               "ppo_loss_grad": {k: f"{ref}/ppo_loss_grad/{k}" for k in params},
-               "parameters_without_gradient": unused}
+               "ppo_loss_grad": f"{ref}/ppo_loss_grad",
+               **({"parameters_without_gradient": unused} if ref == "float64" else {})}
         # AdamW, 10 steps, fresh copies of the same initial weights
         model, policy, _ = build(kind)
         vh = value_head_params()
@@ -174,9 +184,8 @@ def reference(kind: str, ref: str, inp: dict, tensors: dict, record_final: bool)
         loss_after = float(ppo_loss(forward(model, vh, inp), inp)["loss"])
         out["adamw"] = {"losses": losses, "grad_norms_before_clip": norms, "loss_after_last_step": loss_after}
         if record_final:
-            for k, p in {**policy, **vh}.items():
-                tensors[f"{ref}/adamw_final/{k}"] = p.detach().clone()
-            out["adamw"]["final_parameters"] = {k: f"{ref}/adamw_final/{k}" for k in {**policy, **vh}}
+            tensors[f"{ref}/adamw_final"] = flat({**policy, **vh})
+            out["adamw"]["final_parameters"] = f"{ref}/adamw_final"
     return out
 
 
@@ -186,55 +195,66 @@ def write_folder(kind: str, name: str, inp: dict, inputs_json: dict):
         shutil.rmtree(folder)
     os.makedirs(folder)
     model, policy, base = build(kind)
-    base.save_pretrained(folder)
-    if kind == "lora":
+    if kind == "full":
+        base.save_pretrained(folder)
+        with safe_open(os.path.join(folder, "model.safetensors"), "pt") as f:
+            assert set(f.keys()) == set(policy)
+    else:
+        # the base model is micro-full's (the same weights, built by the same function): PEFT saves an adapter
+        # apart from its base model, and one copy of the base weights is enough
         with tempfile.TemporaryDirectory() as tmp:
             model.save_pretrained(tmp)
             for f in ("adapter_config.json", "adapter_model.safetensors"):
                 shutil.copy(os.path.join(tmp, f), os.path.join(folder, f))
         with safe_open(os.path.join(folder, "adapter_model.safetensors"), "pt") as f:
             assert set(f.keys()) == set(policy), (sorted(f.keys())[:3], sorted(policy)[:3])
-    else:
-        with safe_open(os.path.join(folder, "model.safetensors"), "pt") as f:
-            assert set(f.keys()) == set(policy)
     save_file({k: v.contiguous() for k, v in G.micro_value_head().items()},
               os.path.join(folder, "value_head.safetensors"))
 
     tensors: dict = {}
     refs = {"float64": reference(kind, "float64", inp, tensors, True),
             "transformers": reference(kind, "transformers", inp, tensors, False)}
-    dev = 0.0
-    for k in tensors:
-        if k.startswith("float64/") and "adamw_final" not in k:
-            dev = max(dev, float((tensors[k] - tensors["transformers/" + k[len("float64/"):]]).abs().max()))
     _, policy, _ = build(kind)
+    names = list(policy) + list(G.micro_value_head())
+    shapes = [list(p.shape) for p in policy.values()] + [list(v.shape) for v in G.micro_value_head().values()]
+    dev = 0.0
+    for k in ("functional_grad", "ppo_loss_grad"):
+        a, b, at = tensors["float64/" + k], tensors["transformers/" + k], 0
+        for shape in shapes:  # per array, as the tolerance note below states
+            n = math.prod(shape)
+            dev = max(dev, float((a[at:at + n] - b[at:at + n]).abs().max()))
+            at += n
+        assert at == a.numel()
     doc = {
         "format": "rlref-model-reference", "version": 1,
         "description": ("micro LLaVA (CLIP 2 layers, feature layer -2, projector, Llama 2 layers GQA 4:2) with "
                         + ("PEFT LoRA r 4, alpha 8 (scaling 2) on the language model's q/k/v/o/gate/up/down; "
                            "lora_B re-randomised to nonzero after PEFT's init; base weights frozen"
                            if kind == "lora" else "full fine-tuning (every model weight trainable)")
-                        + "; relu value head 16-16-1 on the final-norm hidden states"),
+                        + "; relu value head %d-%d-1 on the final-norm hidden states"
+                        % (G.VALUE_HEAD_HIDDEN, G.VALUE_HEAD_HIDDEN)),
         "source": {"kind": "generator", "program": PROGRAM,
                    "versions": generator_source(PROGRAM)["versions"],
                    "description": "transformers LlavaForConditionalGeneration + PEFT in float64; two references: "
                                   "'float64' (float32 steps patched, GoldenData/Model/FLOAT32_PLACES.md) and "
                                   "'transformers' (as users run it, eager attention)"},
-        "files": {"model": ["config.json", "model.safetensors", "generation_config.json"],
+        "files": {"model": ["config.json", "model.safetensors", "generation_config.json"] if kind == "full" else [],
                   "adapter": ["adapter_config.json", "adapter_model.safetensors"] if kind == "lora" else [],
-                  "value_head": "value_head.safetensors", "tensors": "reference.safetensors"},
-        "value_head": {"function": "relu", "layers": 3, "hidden_sizes": [16, 16]},
+                  "value_head": "value_head.safetensors", "tensors": "reference.safetensors",
+                  **({"base_model": "../micro-full"} if kind == "lora" else {})},
+        "value_head": {"function": "relu", "layers": 3, "hidden_sizes": [G.VALUE_HEAD_HIDDEN] * 2},
         "outputs_convention": "log_probs[b,t] = log p(input_ids[b,t+1] | input_ids[b,<=t], image); entropy[b,t] of "
                               "the softmax at t; values[b,t] = value head on the final-norm hidden state at t; "
                               "t = 0..T-2",
-        "trainable": {"names": list(policy) + list(G.micro_value_head()),
-                      "groups": {"policy": list(policy), "value_head": list(G.micro_value_head())}},
+        "trainable": {"names": names, "shapes": shapes,
+                      "groups": {"value_head": "the names starting with value_head.",
+                                 "policy": "every other name"}},
         "optimizer": {"name": "torch.optim.AdamW", "steps": STEPS, "betas": list(BETAS), "eps": EPS,
                       "clip_grad_norm": CLIP_NORM, "groups": GROUPS,
                       "note": "clip_grad_norm_ over all trainables before each step; the loss of each step is "
                               "recorded before that step; parameters whose gradient is None (not reached by the "
-                              "loss, see parameters_without_gradient) are skipped by AdamW entirely (no weight "
-                              "decay either) and excluded from the norm"},
+                              "loss, see references.float64.parameters_without_gradient) are skipped by AdamW "
+                              "entirely (no weight decay either) and excluded from the norm"},
         "ppo_loss": dict(PPO, mask="response_mask",
                          definition="Specs/PPOLoss.md: loss = policy_loss + 0.5 value_loss - 0.01 entropy, "
                                     "token_mean over response_mask"),
@@ -242,20 +262,33 @@ def write_folder(kind: str, name: str, inp: dict, inputs_json: dict):
         "tolerance": {"float64": {"atol": 1e-12, "rtol": 1e-10},
                       "transformers": {"atol": 1e-4, "rtol": 1e-5,
                                        "derivation": "GoldenData/Model/FLOAT32_PLACES.md: the float32 steps perturb "
-                                                     "every array by <= ~1e-5 of its largest element; gradient arrays "
-                                                     "reach |g| ~ 10, hence atol 1e-4. Measured max |float64 - "
-                                                     "transformers| over all gradients: %.1e" % dev},
+                                                     "every array by <= ~1e-5 of its largest element (measured: "
+                                                     "<= 2e-6); gradient arrays reach |g| ~ 40, hence atol 1e-4. "
+                                                     "Measured max |float64 - transformers| over all gradients: "
+                                                     "%.1e. The 'transformers' tensors of reference.safetensors are "
+                                                     "stored in F32 (a change of <= 6e-8 of each value, far inside "
+                                                     "rtol 1e-5)" % dev},
                       "note": "the gradient of vision_tower.encoder.layers.0.self_attn.k_proj.bias is exactly 0 "
                               "mathematically (softmax is shift-invariant); the recorded values are rounding noise "
                               "(~1e-16 float64, ~1e-7 transformers) and AdamW normalises that noise, so compare that "
                               "tensor's adamw_final with atol ~1e-9 in Double and skip it in Float"},
         "inputs": inputs_json,
         "references": refs,
-        "tensor_keys": "reference.safetensors keys are '<reference>/<functional_grad|ppo_loss_grad|adamw_final>/"
-                       "<parameter name>' (float64); parameter names are the on-disk (micro-full) or PEFT-saved "
-                       "(micro-lora) names, value_head.layers.* for the value head",
+        "tensor_keys": "reference.safetensors keys are '<reference>/logits' and '<reference>/<functional_grad|"
+                       "ppo_loss_grad|adamw_final>' (F64 for 'float64', F32 for 'transformers'). A string where "
+                       "an array is expected names the tensor that holds it. functional_grad, ppo_loss_grad and "
+                       "adamw.final_parameters name one vector per reference: the per-parameter tensors flattened "
+                       "row-major and concatenated in the order "
+                       "of trainable.names, with trainable.shapes giving each one's shape (one tensor per "
+                       "parameter would spend a third of the file on header names). Parameter names are the "
+                       "on-disk (micro-full) or PEFT-saved (micro-lora) names, value_head.layers.* for the value "
+                       "head",
     }
-    save_file({k: v.contiguous() for k, v in sorted(tensors.items())}, os.path.join(folder, "reference.safetensors"))
+    # the "transformers" reference is stored in F32: it carries float32 rounding of ~1e-5 of each array's scale
+    # anyway (FLOAT32_PLACES.md) and is compared at rtol 1e-5, atol 1e-4, while storing it in F32 moves a value by
+    # at most 6e-8 of itself; the "float64" reference stays F64
+    save_file({k: (v.to(torch.float32) if k.startswith("transformers/") else v).contiguous()
+               for k, v in sorted(tensors.items())}, os.path.join(folder, "reference.safetensors"))
     with open(os.path.join(folder, "reference.json"), "w", encoding="utf-8") as f:
         json.dump(_jsonable(doc), f, separators=(",", ":"), allow_nan=False)
         f.write("\n")

@@ -37,6 +37,14 @@ struct TransformersGenerateTests {
             return v
         }
 
+        /// A number of the run's `settings` (e.g. the `eos_token_id` transformers was given).
+        func setting(_ run: String, _ key: String) throws -> Int {
+            guard case .object(let r)? = runs[run], case .object(let s)? = r["settings"], let v = s[key]?.numberValue else {
+                throw InputError.missingInput(argument: "\(run).settings.\(key)")
+            }
+            return Int(v)
+        }
+
         func sequences(_ run: String) throws -> [[Int]] {
             guard case .array(let rows) = try expected(run, "sequences") else { return [] }
             return rows.map { row in if case .array(let xs) = row { xs.map { Int($0.numberValue!) } } else { [] } }
@@ -63,7 +71,7 @@ struct TransformersGenerateTests {
     func greedyConstrained() throws {
         let r = try Reference()
         var (decoder, logits) = try IncrementalDecoder.prefill(r.model, prompt: r.prompt, maxNewTokens: 8)
-        var options = DecodingOptions(maxNewTokens: 8, eosTokenID: 9)
+        var options = DecodingOptions(maxNewTokens: 8, eosTokenID: try r.setting("greedy_min_new_no_repeat", "eos_token_id"))
         options.minNewTokens = 4
         options.noRepeatNGramSize = 2
         var generator = SeededGenerator(seed: 0)

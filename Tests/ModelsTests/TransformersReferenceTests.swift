@@ -98,7 +98,7 @@ struct TransformersReferenceTests {
     @Test("the same model in Float matches the float64 reference at the documented whole-model tolerance", arguments: folders)
     func float32(_ name: String) throws {
         let r = try TransformersReference(name)
-        var model = try ModelFolder.load(r.folder, as: Float.self)
+        var model = try ModelFolder.load(r.folder, as: Float.self, baseFolder: r.baseFolder)
         let names = Set(r.trainableNames)
         model.setTrainable { names.contains($0) }
         var context = ForwardContext.evaluation

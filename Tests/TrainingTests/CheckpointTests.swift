@@ -23,7 +23,7 @@ struct CheckpointTests {
         var g = SeededGenerator(seed: 11)
         var model = try VisionLanguageModel<Float>(configuration: .micro, using: &g)
         try model.addAdapters(rank: 4, alpha: 8, dropout: 0.05, targets: Set(LoRASettings.seed000.targets), using: &g)
-        model.valueHead = ValueHead(inputWidth: 16, hiddenWidths: [16, 16], activation: .relu, using: &g)
+        model.valueHead = ValueHead(inputWidth: model.configuration.text.hiddenSize, hiddenWidths: [16, 16], activation: .relu, using: &g)
         model.setTrainable { $0.contains("lora_") || $0.hasPrefix("value_head.") }
         let tokenizer = try WordLevelTokenizer(corpus: ["what colour is the circle ? red", "how many squares ? two"])
         return TrainingState(model: model, optimizer: optimizer(), tokenizer: tokenizer,

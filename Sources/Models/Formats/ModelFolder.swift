@@ -7,11 +7,15 @@ import Verification
 /// `value_head.safetensors` (RLRef's value head, `value_head.layers.{k}`).
 public enum ModelFolder {
     /// Loads every part present in `folder` as `T`. The value head's activation is `valueHeadActivation`.
+    /// `baseFolder`, when given, holds `config.json` and `model.safetensors` instead of `folder` (an adapter
+    /// folder saved by PEFT apart from its base model).
     public static func load<T: Scalar>(_ folder: String, as: T.Type = T.self, valueHeadActivation: Activation = .relu,
-                                       rotaryTablePrecision: RotaryEmbedding.TablePrecision = .native) throws -> VisionLanguageModel<T> {
+                                       rotaryTablePrecision: RotaryEmbedding.TablePrecision = .native,
+                                       baseFolder: String? = nil) throws -> VisionLanguageModel<T> {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-        let configuration = try ModelConfiguration(huggingFace: readJSON(path("config.json")))
-        let weights: Safetensors.Contents<T> = try Safetensors.read(contentsOf: path("model.safetensors"))
+        func basePath(_ name: String) -> String { ((baseFolder ?? folder) as NSString).appendingPathComponent(name) }
+        let configuration = try ModelConfiguration(huggingFace: readJSON(basePath("config.json")))
+        let weights: Safetensors.Contents<T> = try Safetensors.read(contentsOf: basePath("model.safetensors"))
         var model = try VisionLanguageModel(configuration: configuration, weights: weights.tensors,
                                             rotaryTablePrecision: rotaryTablePrecision)
         if FileManager.default.fileExists(atPath: path("adapter_config.json")) {

@@ -2,12 +2,12 @@ import Tensor
 
 extension ModelConfiguration {
     /// The micro model of the golden files (GoldenData/Model): an 8×8 image in 4×4 patches, a
-    /// 12-wide two-layer vision tower, a 16-wide two-layer decoder with grouped-query attention (4:2)
-    /// over a 32-token vocabulary, image token 31.
+    /// 4-wide two-layer vision tower, an 8-wide two-layer decoder with grouped-query attention (4:2, head
+    /// size 2) over a 32-token vocabulary, image token 31.
     public static var micro: ModelConfiguration {
-        var v = VisionConfiguration(hiddenSize: 12, intermediateSize: 24, layers: 2, heads: 2, imageSize: 8, patchSize: 4)
+        var v = VisionConfiguration(hiddenSize: 4, intermediateSize: 8, layers: 2, heads: 2, imageSize: 8, patchSize: 4)
         v.projectionDimension = 8
-        var t = TextConfiguration(vocabularySize: 32, hiddenSize: 16, intermediateSize: 40, layers: 2, heads: 4, keyValueHeads: 2)
+        var t = TextConfiguration(vocabularySize: 32, hiddenSize: 8, intermediateSize: 16, layers: 2, heads: 4, keyValueHeads: 2)
         t.maxPositions = 64
         return ModelConfiguration(vision: v, text: t, imageTokenID: 31)
     }
