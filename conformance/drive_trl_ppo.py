@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import torch
 
 import inline
-from driving import Driver, Skip, drive, mask_of, require_only, scalar_gradient, t
+from driving import with_gradient, Driver, Skip, drive, mask_of, require_only, scalar_gradient, t
 
 from trl.experimental.ppo import ppo_trainer  # noqa: E402
 from trl.experimental.ppo.ppo_config import PPOConfig  # noqa: E402
@@ -175,11 +175,7 @@ def token_log_probs(inputs, cot):
     inline.run(TRAIN, r"^\s*logits /= args\.temperature \+ 1e-7", r"^\s*new_logprobs = selective_log_softmax\(", ns, WHERE)
     inline.run(TRAIN, r"^\s*prob_dist = torch\.nn\.functional\.softmax\(logits", r"^\s*entropy = torch\.logsumexp", ns, WHERE)
     outputs = {"log_probs": ns["new_logprobs"], "entropy": ns["entropy"]}
-    if not cot:
-        return outputs, None
-    total = sum((outputs[k] * t(c)).sum() for k, c in cot.items())
-    (g,) = torch.autograd.grad(total, leaf)
-    return outputs, {"logits": g}
+    return with_gradient(outputs, cot, leaf, "logits")
 
 
 def vlrm_normalized(inputs, cot):

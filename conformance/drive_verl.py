@@ -13,7 +13,7 @@ import torch
 
 import frameworks
 import inline
-from driving import Driver, Skip, drive, mask_of, per_token, require_only, scalar_gradient, t, token_level_gae_inputs
+from driving import adaptive_controller, with_gradient, Driver, Skip, drive, mask_of, per_token, require_only, scalar_gradient, t, token_level_gae_inputs
 
 frameworks.install()
 from verl.trainer.ppo import core_algos  # noqa: E402
@@ -95,11 +95,7 @@ def kl(inputs, cot):
     if inputs.get("form", "per_token") == "loss":
         mode = AGG[inputs.get("aggregation", "token_mean")]
         outputs["loss"] = inputs.get("kl_coef", 0.001) * core_algos.agg_loss(per_token, mask, mode)
-    if not cot:
-        return outputs, None
-    total = sum((outputs[k] * t(c)).sum() for k, c in cot.items())
-    (g,) = torch.autograd.grad(total, lp)
-    return outputs, {"log_probs": g}
+    return with_gradient(outputs, cot, lp, "log_probs")
 
 
 def value_loss(inputs, cot):
@@ -226,22 +222,12 @@ def token_log_probs(inputs, cot):
     log_probs = verl_F.logprobs_from_logits(z, tokens)
     entropy = verl_F.entropy_from_logits(z)
     outputs = {"log_probs": log_probs, "entropy": entropy}
-    if not cot:
-        return outputs, None
-    total = sum((outputs[k] * t(c)).sum() for k, c in cot.items())
-    (g,) = torch.autograd.grad(total, leaf)
-    return outputs, {"logits": g}
+    return with_gradient(outputs, cot, leaf, "logits")
 
 
 def controller(inputs, cot):
     # the controller form's cases name no preset: the framework's controller is the same formula for all of them
-    require_only(inputs, {"form", "kl_coef", "target", "horizon", "n_steps", "current_kl", "error_clip"},
-                 "AdaptiveKLController has no such option")
-    if inputs.get("error_clip", 0.2) != 0.2:
-        raise Skip("error_clip other than 0.2: AdaptiveKLController clips the error at ±0.2")
-    ctl = core_algos.AdaptiveKLController(inputs["kl_coef"], inputs["target"], inputs["horizon"])
-    ctl.update(inputs["current_kl"], inputs["n_steps"])
-    return {"new_kl_coef": float(ctl.value)}, None
+    return adaptive_controller(core_algos.AdaptiveKLController, inputs)
 
 
 DRIVERS = [

@@ -89,6 +89,27 @@ def scalar_gradient(loss: torch.Tensor, wrt: torch.Tensor, cotangents: dict | No
     return torch.zeros_like(wrt) if g is None else g
 
 
+def with_gradient(outputs: dict, cotangents: dict | None, leaf: torch.Tensor, name: str):
+    """(outputs, {name: d(sum_k c_k * output_k)/d leaf}) for the case's cotangents c, or (outputs, None) without."""
+    if not cotangents:
+        return outputs, None
+    total = sum((outputs[k] * t(c)).sum() for k, c in cotangents.items())
+    (g,) = torch.autograd.grad(total, leaf)
+    return outputs, {name: g}
+
+
+def adaptive_controller(controller_class, inputs: dict):
+    """A framework's AdaptiveKLController (constructor (kl_coef, target, horizon), update(current_kl, n_steps),
+    error clipped at ±0.2) on a controller-form case: the new coefficient."""
+    require_only(inputs, {"form", "kl_coef", "target", "horizon", "n_steps", "current_kl", "error_clip"},
+                 "AdaptiveKLController has no such option")
+    if inputs.get("error_clip", 0.2) != 0.2:
+        raise Skip("error_clip other than 0.2: AdaptiveKLController clips the error at ±0.2")
+    ctl = controller_class(inputs["kl_coef"], inputs["target"], inputs["horizon"])
+    ctl.update(inputs["current_kl"], inputs["n_steps"])
+    return {"new_kl_coef": float(ctl.value)}, None
+
+
 def drive(framework: str, version: str, drivers: list[Driver], out_dir: str) -> Outcome:
     """Runs every driver on the matching cases of every golden file; writes <out_dir>/<spec>/<file>.json."""
     outcome = Outcome(framework, version)

@@ -29,6 +29,6 @@ struct SummarizeCommand: ParsableCommand {
             print("\(run.folder)\t\(run.steps)\t\(String(format: "%.0f s", run.wallTime))\t\(number(run.before))\t\(number(run.after))")
         }
         let s = summary.statistics
-        print("\(summary.metric): before \(stat(s.before)), after \(stat(s.after)), change \(stat(s.change)) (mean ± standard error over \(summary.runs.count) runs)")
+        print("\(summary.metric): before \(stat(s.before)), after \(stat(s.after)), change \(stat(s.change)) (mean ± standard error over \(summary.runs.count) run\(summary.runs.count == 1 ? "" : "s"))")
     }
 }

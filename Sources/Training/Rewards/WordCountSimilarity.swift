@@ -6,7 +6,7 @@ import Tensor
 /// both texts' words. 1 when both texts have the same words in the same proportions ("red" and "Red."),
 /// 0 when they share no word or one has none ("2" and "yes"); "red square" and "red" give 1/√2.
 /// An embedding with no parameters that cannot confuse two different one-word answers — unlike a
-/// small learned text encoder, whose embeddings of short answers can sit close together (README, vqa-ppo).
+/// small learned text encoder, whose embeddings of short answers can sit close together (README, "Results").
 public func wordCountSimilarity(_ text: String, _ other: String) throws -> Double {
     let a = NormalizedText(normalizing: text).words, b = NormalizedText(normalizing: other).words
     var index: [NormalizedText.Word: Int] = [:]
