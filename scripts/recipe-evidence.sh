@@ -79,6 +79,12 @@ for ablation in "$out"/ablation-*/; do
     if grep -q "\"eval_$metric\"" "$ablation/metrics.jsonl"; then "$rlref" summarize "$ablation" --metric "$metric" >> "docs/results/$name.txt"; fi
   done
 done
+cot=("$out/gymcards-ppo-cot-seed1" "$out/gymcards-ppo-cot-seed2" "$out/gymcards-ppo-cot-seed3")
+"$rlref" summarize "${cot[@]}" --metric fallback_rate >> docs/results/gymcards-ppo-cot.txt
+"$rlref" plot "${cot[@]}" --metric eval_success_rate --title "NumberLine success (greedy)" \
+  --out docs/results/gymcards-ppo-cot-success.png
+"$rlref" plot "${cot[@]}" --metric eval_fallback_rate --title "NumberLine replies that do not parse" \
+  --out docs/results/gymcards-ppo-cot-fallback.png
 "$rlref" plot "$out/vqa-grpo-seed1" "$out/ablation-grpo-seed-literal" --metric grad_norm --smooth 10 \
   --title "vqa-grpo: gradient norm, clipped vs seed-literal" --out docs/results/vqa-grpo-objectives-grad_norm.png
 "$rlref" plot "$out/caption-ppo-kl-seed1" "$out/ablation-kl-0" --metric kl --smooth 10 \

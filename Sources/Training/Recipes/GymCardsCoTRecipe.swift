@@ -7,7 +7,7 @@ import Tensor
 public struct GymCardsCoTRecipe: DelegatingRecipe {
     public static let name = "gymcards-ppo-cot"
     public static let summary = "seed 002: PPO with the λ-scaled chain-of-thought log-probability on GymCards (task=numberline|ezpoints|points24|blackjack)"
-    public static let defaultSteps = 100
+    public static let defaultSteps = 500
     public static var settings: [RecipeSetting] {
         let d = CoTPPOTrainer.Hyperparameters()
         return [
