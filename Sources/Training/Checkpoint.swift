@@ -93,8 +93,8 @@ public enum Checkpoint {
     /// Reads a checkpoint written by `save`, into `optimizer` (whose groups and settings the caller
     /// builds from the same configuration).
     /// - Throws: `invalidArgument` for a foreign folder (no or another manifest), a file whose size or
-    ///   checksum differs from the manifest (truncated or corrupted), a missing or extra file (other than
-    ///   the `evaluation-*.json` reports `rlref evaluate` writes into a checkpoint), another scalar type; the model folder's typed errors; `invalidArgument` for optimizer moments that
+    ///   checksum differs from the manifest (truncated or corrupted), a missing or extra file, another
+    ///   scalar type; the model folder's typed errors; `invalidArgument` for optimizer moments that
     ///   do not match the trainable parameters.
     public static func load<T: Scalar>(_ folder: String, optimizer: ParameterGroupOptimizer<T>,
                                        valueHeadActivation: Activation = .relu) throws -> TrainingState<T> {
@@ -105,8 +105,7 @@ public enum Checkpoint {
             throw fail("is not an RLRef checkpoint (no manifest.json of format \(format))")
         }
         guard manifest["version"] == .number(Double(version)) else { throw fail("has an unsupported checkpoint version") }
-        let present = Set(try FileManager.default.contentsOfDirectory(atPath: folder)
-            .filter { $0 != "manifest.json" && !($0.hasPrefix("evaluation-") && $0.hasSuffix(".json")) })
+        let present = Set(try FileManager.default.contentsOfDirectory(atPath: folder)).subtracting(["manifest.json"])
         if let extra = present.subtracting(files.keys).sorted().first { throw fail("holds \(extra), which the manifest does not list") }
         for (name, entry) in files {
             guard case .object(let e) = entry, case .number(let size)? = e["bytes"], case .string(let crc)? = e["crc32"] else {

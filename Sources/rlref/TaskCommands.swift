@@ -109,7 +109,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Longest response.")
     var maxNewTokens = 48
 
-    @Option(name: .long, help: "Write the metrics as JSON here (default: CHECKPOINT/evaluation-TASK-SPLIT.json).")
+    @Option(name: .long, help: "Write the metrics as JSON here (default: CHECKPOINT.evaluation-TASK-SPLIT.json beside the folder, which stays as saved).")
     var out: String?
 
     func run() throws {
@@ -121,7 +121,9 @@ struct EvaluateCommand: ParsableCommand {
             for (name, value) in metrics { print("\(name)\t\(value)") }
             let json = JSONValue.object(JSONObject([("task", .string(task)), ("split", .string(split.rawValue)),
                                                     ("count", .number(Double(count)))] + metrics.map { ($0.name, .number($0.value)) }))
-            let path = out ?? (checkpoint as NSString).appendingPathComponent("evaluation-\(task)-\(split.rawValue).json")
+            // Beside the folder, not in it: a checkpoint holds exactly the files its manifest lists.
+            let folder = (checkpoint as NSString).standardizingPath
+            let path = out ?? folder + ".evaluation-\(task)-\(split.rawValue).json"
             try AtomicFile.write(Data((json.serialized(indent: 2) + "\n").utf8), to: path)
         } catch let error as InputError {
             throw CLIError("\(error)")

@@ -105,8 +105,6 @@ struct CheckpointTests {
             throws: { ($0 as? InputError)?.kind == "invalid_argument" }
         // A leftover temporary folder of an interrupted save does not disturb the checkpoint beside it.
         try FileManager.default.createDirectory(atPath: dir + "/.checkpoint.tmp-999", withIntermediateDirectories: true)
-        // So does the report `rlref evaluate` writes into a checkpoint by default.
-        try Data("{}".utf8).write(to: URL(fileURLWithPath: good + "/evaluation-colour-validation.json"))
         let loaded = try Checkpoint.load(good, optimizer: Self.optimizer())
         #expect(loaded.step == 0)
         // The trainable selection survives a checkpoint taken before the first optimiser step.

@@ -73,6 +73,22 @@ extension ColourTask: SingleTurnTask {
         }
     }
 
+    @Test func evaluationsReuseTheirRandomNumbersAndScoreTheSameAnswers() throws {
+        let warm = try Self.warmStart()
+        defer { try? FileManager.default.removeItem(atPath: warm) }
+        var h = Self.hyperparameters()
+        h.evaluationCount = 6
+        let trainer = try TokenPPOTrainer(task: ColourTask(), hyperparameters: h, warmStart: warm, seed: 3,
+                                          configuration: .null, checkpoint: nil, reward: Self.reward)
+        let first = try trainer.evaluate(split: .validation), second = try trainer.evaluate(split: .validation)
+        #expect(first.map(\.name) == ["accuracy", "reward", "sampled_reward"])
+        // Same model, same generators: bit-identical, sampled reward included.
+        #expect(first.map(\.value) == second.map(\.value))
+        // With the exact-match reward, the greedy reward is the accuracy of the same answers.
+        #expect(first[0].value == first[1].value)
+        #expect((0...1).contains(first[2].value))
+    }
+
     @Test func theRolloutIsTheSpecFunctionsOnTheScoredTokens() throws {
         let warm = try Self.warmStart()
         defer { try? FileManager.default.removeItem(atPath: warm) }

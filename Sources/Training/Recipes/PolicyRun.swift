@@ -68,12 +68,17 @@ public struct PolicyRun {
         return try task.metrics(predictions: answers, examples: examples) + [("reward", rewards.reduce(0, +) / Double(rewards.count))]
     }
 
+    /// The generator of an evaluation's `stream`-th set of samples: seeded by the run's seed, the split
+    /// and the stream only, so every evaluation of a run sees the same random numbers.
+    func evaluationSampler(split: DataSplit, stream: Int) -> SeededGenerator {
+        SeededGenerator(seed: seed &+ split.streamOffset &+ 7_919 &* UInt64(stream + 1))
+    }
+
     /// `task`'s metrics of answers sampled with `sampling` instead of greedy ones, each name prefixed
-    /// `sampled_`; the samples draw from a generator seeded by the run's seed and the split only, so
-    /// every evaluation of a run sees the same random numbers.
+    /// `sampled_` (samples from `evaluationSampler`).
     public func evaluateSampling(_ task: any PolicyTask, split: DataSplit, count: Int, maxNewTokens: Int,
                                  sampling: DecodingOptions.Sampling) throws -> [(name: String, value: Double)] {
-        var generator = SeededGenerator(seed: seed &+ split.streamOffset &+ 7_919)
+        var generator = evaluationSampler(split: split, stream: 0)
         let options = format.decodingOptions(maxNewTokens: maxNewTokens, sampling: sampling)
         return try task.evaluate(split: split, count: count, seed: seed) {
             try format.generate(model, observations: $0, options: options, generator: &generator).map(\.text)
@@ -82,15 +87,13 @@ public struct PolicyRun {
 
     /// The mean `reward` of sampled answers to `task`'s evaluation examples of `split`: one answer per
     /// example for each entry of `sampling` (the recipe's training distribution) — the expected reward
-    /// RL optimises, which greedy decoding can hide. Each entry draws from its own generator seeded by
-    /// the run's seed, the split and the entry's index only, so every evaluation of a run (the warm
-    /// start's at step 0 included) sees the same random numbers.
+    /// RL optimises, which greedy decoding can hide. Entry k draws from `evaluationSampler` stream k.
     public func sampledReward(_ task: any SingleTurnTask, split: DataSplit, count: Int, maxNewTokens: Int,
                               sampling: [DecodingOptions.Sampling], reward: ResponseReward) throws -> Double {
         let examples = task.evaluationExamples(split: split, count: count, seed: seed)
         var total = 0.0
         for (k, entry) in sampling.enumerated() {
-            var generator = SeededGenerator(seed: seed &+ split.streamOffset &+ 7_919 &* UInt64(k + 1))
+            var generator = evaluationSampler(split: split, stream: k)
             let options = format.decodingOptions(maxNewTokens: maxNewTokens, sampling: entry)
             let answers = try task.answers(to: examples) { try format.generate(model, observations: $0, options: options, generator: &generator).map(\.text) }
             total += try zip(examples, answers).reduce(0) { $0 + (try reward($1.0, $1.1)) }

@@ -13,9 +13,12 @@ struct GymCardsEpisode: EpisodeEnvironment {
 
     var legalActions: [String] { environment.legalActions }
 
-    func shown(_ observation: Observation) -> Observation {
+    /// `observation` as the policy sees it: with the action-only prompt unless `chainOfThought`.
+    static func shown(_ observation: Observation, chainOfThought: Bool) -> Observation {
         chainOfThought ? observation : Observation(image: observation.image, prompt: GymCardsPrompts.actionOnly(observation.prompt))
     }
+
+    func shown(_ observation: Observation) -> Observation { Self.shown(observation, chainOfThought: chainOfThought) }
 
     mutating func reset(generator: inout SeededGenerator) -> Observation {
         episodeReturn = 0
@@ -69,9 +72,10 @@ public struct GymCardsPolicyTask: EpisodeTask {
         while steps.count < count {
             var environment = game.makeEnvironment()
             let played = playTeacherEpisode(&environment, teacher: teacher, generator: &generator)
-            let legal = environment.legalActions, shown = episode()
+            let legal = environment.legalActions
             steps += played.map { step in
-                chainOfThought ? (step.observation, step.reply) : (shown.shown(step.observation), gymCardsAnswer(action: legal[step.action]))
+                chainOfThought ? (step.observation, step.reply)
+                               : (GymCardsEpisode.shown(step.observation, chainOfThought: false), gymCardsAnswer(action: legal[step.action]))
             }
         }
         return Array(steps.prefix(count))
@@ -82,7 +86,7 @@ public struct GymCardsPolicyTask: EpisodeTask {
         var generator = SeededGenerator(seed: seed &+ split.streamOffset)
         return (0..<count).map { _ in
             var environment = game.makeEnvironment()
-            let observation = episode().shown(environment.reset(generator: &generator))
+            let observation = GymCardsEpisode.shown(environment.reset(generator: &generator), chainOfThought: chainOfThought)
             let decision = environment.expertDecision(), action = environment.legalActions[decision.action]
             return (observation, chainOfThought ? gymCardsAnswer(thoughts: decision.thoughts, action: action) : gymCardsAnswer(action: action))
         }
