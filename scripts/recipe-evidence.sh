@@ -34,12 +34,14 @@ shared() {
 }
 mkdir -p runs/warm-starts runs/reward-models
 shared runs/reward-models/clip clip &
-shared runs/warm-starts/gymcards-numberline sft --set task=gymcards-numberline &
+shared runs/warm-starts/gymcards-numberline sft --set task=gymcards-numberline --steps 1500 &
 wait
 shared runs/warm-starts/shapes-vqa sft --set task=shapes-vqa &
 shared runs/warm-starts/shapes-captioning sft --set task=shapes-captioning &
 wait
-shared runs/warm-starts/gymcards-numberline-nocot sft --set task=gymcards-numberline --set cot=false
+shared runs/warm-starts/gymcards-numberline-nocot sft --set task=gymcards-numberline --set cot=false --steps 1500 &
+shared runs/warm-starts/gymcards-numberline-1000 sft --set task=gymcards-numberline &
+wait
 
 recipes="gymcards-ppo-cot vqa-ppo caption-ppo-kl vqa-grpo caption-vlrm"
 for recipe in $recipes; do for seed in 1 2 3; do echo "$recipe-seed$seed|$recipe --seed $seed"; done; done | run_jobs
@@ -50,6 +52,8 @@ ablation-cot-lambda-0|gymcards-ppo-cot --seed 1 --set thought_coef=0
 ablation-cot-lambda-0.2|gymcards-ppo-cot --seed 1 --set thought_coef=0.2
 ablation-cot-lambda-1|gymcards-ppo-cot --seed 1 --set thought_coef=1
 ablation-cot-off|gymcards-ppo-cot --seed 1 --set cot=false
+ablation-cot-warm-start-1000|gymcards-ppo-cot --seed 1 --set warm_start=runs/warm-starts/gymcards-numberline-1000/checkpoints/step-001000
+ablation-cot-lr-5e-4|gymcards-ppo-cot --seed 3 --set learning_rate=5e-4
 ablation-vqa-ppo-words|vqa-ppo --seed 1 --set similarity=words
 ablation-grpo-seed-literal|vqa-grpo --seed 1 --set objective=seed-literal
 ablation-kl-0|caption-ppo-kl --seed 1 --set kl_coef=0
@@ -89,4 +93,11 @@ cot=("$out/gymcards-ppo-cot-seed1" "$out/gymcards-ppo-cot-seed2" "$out/gymcards-
   --title "vqa-grpo: gradient norm, clipped vs seed-literal" --out docs/results/vqa-grpo-objectives-grad_norm.png
 "$rlref" plot "$out/caption-ppo-kl-seed1" "$out/ablation-kl-0" --metric kl --smooth 10 \
   --title "caption-ppo-kl: KL to the warm start, beta 0.2 vs 0" --out docs/results/caption-ppo-kl-kl-ablation.png
+
+# The other GymCards games (seed 1; each trains its shared warm start, 1,000 steps, first).
+run_jobs <<JOBS
+gymcards-blackjack-seed1|gymcards-ppo-cot --seed 1 --set task=blackjack
+gymcards-ezpoints-seed1|gymcards-ppo-cot --seed 1 --set task=ezpoints
+JOBS
+for game in blackjack ezpoints; do "$rlref" summarize "$out/gymcards-$game-seed1" > "docs/results/gymcards-$game.txt"; done
 echo "done in $(( $(date +%s) - start )) s; summaries and plots in docs/results" >&2

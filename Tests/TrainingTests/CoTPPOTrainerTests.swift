@@ -54,6 +54,32 @@ extension ColourTask: EpisodeTask {
         #expect(try resumed.step().count == metrics.count)
     }
 
+    /// Both groups' learning rates fall along half a cosine over `decayUpdates × epochs` optimiser steps
+    /// (hand values: η·½(1 + cos(π·k/N)), k = step − 1), and stay constant without `decayUpdates`.
+    @Test func learningRatesFollowTheCosineOverUpdatesTimesEpochs() throws {
+        let warm = try TokenPPOTrainerTests.warmStart()
+        defer { try? FileManager.default.removeItem(atPath: warm) }
+        var h = CoTPPOTrainer.Hyperparameters()
+        h.valueHeadWidths = [8]
+        h.epochs = 2
+        h.decayUpdates = 4   // N = 8 optimiser steps
+        let trainer = try CoTPPOTrainer(task: ColourTask(), hyperparameters: h, warmStart: warm, seed: 3, configuration: .null,
+                                        checkpoint: nil)
+        let peaks = ["value_head": h.valueLearningRate, "policy": h.policyLearningRate]
+        for group in trainer.run.optimizer.groups {
+            let peak = try #require(peaks[group.name])
+            for (step, factor) in [(1, 1.0), (3, 0.5 * (1 + cos(Double.pi / 4))), (5, 0.5), (9, 0.0)] {
+                #expect(abs(try group.schedule.learningRate(atStep: step) - peak * factor) <= 1e-15 * peak, "\(group.name) step \(step)")
+            }
+        }
+        h.decayUpdates = nil
+        let constant = try CoTPPOTrainer(task: ColourTask(), hyperparameters: h, warmStart: warm, seed: 3, configuration: .null,
+                                         checkpoint: nil)
+        for group in constant.run.optimizer.groups {
+            #expect(try group.schedule.learningRate(atStep: 9) == peaks[group.name])
+        }
+    }
+
     /// The step values read from the rollout's scoring pass (last prompt token) are what the value head
     /// gives on the prompt alone, the quantity used for the bootstrap values.
     @Test func rolloutValuesEqualPromptOnlyValues() throws {

@@ -7,7 +7,7 @@ import Tensor
 public struct GymCardsCoTRecipe: DelegatingRecipe {
     public static let name = "gymcards-ppo-cot"
     public static let summary = "seed 002: PPO with the λ-scaled chain-of-thought log-probability on GymCards (task=numberline|ezpoints|points24|blackjack)"
-    public static let defaultSteps = 500
+    public static let defaultSteps = 200
     public static var settings: [RecipeSetting] {
         let d = CoTPPOTrainer.Hyperparameters()
         return [
@@ -24,6 +24,8 @@ public struct GymCardsCoTRecipe: DelegatingRecipe {
             RecipeSetting("gae_lambda", .real(0...1), default: "\(d.gae.lambda)", "GAE λ"),
             RecipeSetting("learning_rate", .real(0...1), default: "\(d.policyLearningRate)", "AdamW learning rate of the adapters"),
             RecipeSetting("value_learning_rate", .real(0...1), default: "\(d.valueLearningRate)", "AdamW learning rate of the value head"),
+            RecipeSetting("lr_decay_updates", .integer(0...1_000_000), default: "\(d.decayUpdates ?? 0)",
+                          "updates over which both learning rates fall to 0 along half a cosine (RL4VLM anneals with a cosine); 0 = constant"),
             RecipeSetting("temperature", .real(0.01...10), default: "\(d.temperature)", "sampling temperature"),
             RecipeSetting("train_vision", .flag, default: "\(d.trainVision)", "train the vision tower and projector too (RL4VLM: all)"),
             RecipeSetting("eval_count", .integer(1...100_000), default: "\(d.evaluationCount)", "validation episodes"),
@@ -44,6 +46,8 @@ public struct GymCardsCoTRecipe: DelegatingRecipe {
         h.gae.lambda = settings.real("gae_lambda")
         h.policyLearningRate = settings.real("learning_rate")
         h.valueLearningRate = settings.real("value_learning_rate")
+        let decayUpdates = settings.integer("lr_decay_updates")
+        h.decayUpdates = decayUpdates > 0 ? decayUpdates : nil
         h.temperature = settings.real("temperature")
         h.trainVision = settings.flag("train_vision")
         h.evaluationCount = settings.integer("eval_count")

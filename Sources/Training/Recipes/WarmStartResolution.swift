@@ -5,11 +5,12 @@ import Tensor
 /// `auto`, in a shared run folder that is trained first (with the recipe's defaults, seed 0) when it
 /// is missing or unfinished, so that every recipe runs end to end from one command.
 public enum SharedRuns {
-    /// The newest checkpoint of the shared run of `recipe` in `folder`, training or finishing it first.
+    /// The newest checkpoint of the shared run of `recipe` in `folder`, training or finishing it first
+    /// to `steps` (default: the recipe's).
     /// - Throws: the run's errors; `invalidArgument` (`argument`) when it was interrupted.
-    static func latestCheckpoint(of recipe: any TrainingRecipe.Type, folder: String, overrides: [String], argument: String,
-                                 log: (String) -> Void) throws -> String {
-        let steps = recipe.defaultSteps
+    static func latestCheckpoint(of recipe: any TrainingRecipe.Type, folder: String, steps: Int? = nil, overrides: [String],
+                                 argument: String, log: (String) -> Void) throws -> String {
+        let steps = steps ?? recipe.defaultSteps
         let done = (try? RunFolder.open(folder))?.savedCheckpoints().last
         if let done, done.step >= steps { return done.path }
         log(done == nil ? "training \(recipe.name) (\(steps) steps) into \(folder) first"
@@ -46,10 +47,23 @@ public enum WarmStartResolution {
         "runs/warm-starts/\(task)" + (chainOfThought ? "" : "-nocot")
     }
 
+    /// Steps of `task`'s shared warm start: the `sft` default (1,000) except where a task's model only
+    /// starts to read its images later. The micro NumberLine model compares the two numbers it reads
+    /// between 1,000 steps (success about 0.47: it mostly moves one way, and chain-of-thought PPO from
+    /// there settles on "always +") and 1,500 (about 0.85), so its RL starts at 1,500, where it reads
+    /// the image but still errs, as RL4VLM's SFT checkpoints do (README, "Results").
+    public static func steps(task: String) -> Int {
+        switch task {
+        case "gymcards-numberline": 1_500
+        default: SupervisedRecipe.defaultSteps
+        }
+    }
+
     /// The model folder to load for `task` (`chainOfThought` false: the `sft --set cot=false` warm start).
     public static func resolve(_ value: String, task: String, chainOfThought: Bool = true, log: (String) -> Void) throws -> String {
         try SharedRuns.resolve(value, argument: "warm_start") {
             try SharedRuns.latestCheckpoint(of: SupervisedRecipe.self, folder: sharedFolder(task: task, chainOfThought: chainOfThought),
+                                            steps: steps(task: task),
                                             overrides: ["task=\(task)"] + (chainOfThought ? [] : ["cot=false"]),
                                             argument: "warm_start", log: log)
         }
