@@ -93,11 +93,29 @@ cot=("$out/gymcards-ppo-cot-seed1" "$out/gymcards-ppo-cot-seed2" "$out/gymcards-
   --title "vqa-grpo: gradient norm, clipped vs seed-literal" --out docs/results/vqa-grpo-objectives-grad_norm.png
 "$rlref" plot "$out/caption-ppo-kl-seed1" "$out/ablation-kl-0" --metric kl --smooth 10 \
   --title "caption-ppo-kl: KL to the warm start, beta 0.2 vs 0" --out docs/results/caption-ppo-kl-kl-ablation.png
+# How often VLRM's penalised words occur in the sampled captions, with and without the penalties:
+# mean flagged tokens per caption over the first and the last 20 training steps.
+window_means() {  # RUN METRIC: "first-20 mean, last-20 mean" of a training metric in RUN/metrics.jsonl
+  grep -o "\"$2\":[-0-9.e+]*" "$1/metrics.jsonl" | cut -d: -f2 |
+    awk '{ v[NR] = $1 } END { n = 20; for (i = 1; i <= n; i++) { a += v[i]; b += v[NR - n + i] }
+                              printf "%.3f → %.3f\n", a / n, b / n }'
+}
+{
+  echo "run	bad_tokens (first 20 → last 20 steps)	repeat_tokens (first 20 → last 20 steps)"
+  for run in caption-vlrm-seed1 ablation-vlrm-no-penalties ablation-vlrm-retrieval; do
+    echo "$run	$(window_means "$out/$run" bad_tokens)	$(window_means "$out/$run" repeat_tokens)"
+  done
+} > docs/results/ablation-vlrm-penalty-counts.txt
+for metric in bad_tokens repeat_tokens; do
+  "$rlref" plot "$out/caption-vlrm-seed1" "$out/ablation-vlrm-no-penalties" --metric $metric --smooth 10 \
+    --title "caption-vlrm: $metric per sampled caption, penalties on vs off" --out "docs/results/caption-vlrm-$metric-ablation.png"
+done
 
 # The other GymCards games (seed 1; each trains its shared warm start, 1,000 steps, first).
 run_jobs <<JOBS
 gymcards-blackjack-seed1|gymcards-ppo-cot --seed 1 --set task=blackjack
 gymcards-ezpoints-seed1|gymcards-ppo-cot --seed 1 --set task=ezpoints
+gymcards-points24-seed1|gymcards-ppo-cot --seed 1 --set task=points24
 JOBS
-for game in blackjack ezpoints; do "$rlref" summarize "$out/gymcards-$game-seed1" > "docs/results/gymcards-$game.txt"; done
+for game in blackjack ezpoints points24; do "$rlref" summarize "$out/gymcards-$game-seed1" > "docs/results/gymcards-$game.txt"; done
 echo "done in $(( $(date +%s) - start )) s; summaries and plots in docs/results" >&2
