@@ -42,8 +42,10 @@ import Testing
         let g = trainer.hyperparameters.groupSize
         #expect(rollout.examples.count == 2 * g)
         #expect(rollout.temperatures == .perSequence([0.7, 0.8, 0.9, 1.0, 0.7, 0.8, 0.9, 1.0]))
+        var flat = 0
         for group in 0..<2 {
             let members = (group * g)..<((group + 1) * g)
+            if Set(members.map { rollout.scores[$0] }).count == 1 { flat += 1 }
             #expect(members.allSatisfy { rollout.examples[$0].observation == rollout.examples[group * g].observation })
             let scores = members.map { Double(rollout.scores[$0]) }
             let mean = scores.reduce(0, +) / Double(g)
@@ -53,5 +55,17 @@ import Testing
                 #expect(abs(Double(rollout.advantages[i]) - expected) <= 1e-5 + 1e-5 * abs(expected))
             }
         }
+        #expect(rollout.flatGroupFraction(groupSize: g) == Double(flat) / 2)
+    }
+
+    /// A reward that ignores the answer makes every group flat: all advantages 0, flat fraction 1.
+    @Test func constantRewardsLeaveEveryGroupFlat() throws {
+        let warm = try TokenPPOTrainerTests.warmStart()
+        defer { try? FileManager.default.removeItem(atPath: warm) }
+        var trainer = try GRPOTrainer(task: ColourTask(), hyperparameters: Self.hyperparameters(.clipped), warmStart: warm, seed: 9,
+                                      configuration: .null, checkpoint: nil, reward: { _, _ in 0.5 })
+        let rollout = try trainer.rollout()
+        #expect(rollout.advantages.elements.allSatisfy { $0 == 0 })
+        #expect(rollout.flatGroupFraction(groupSize: trainer.hyperparameters.groupSize) == 1)
     }
 }

@@ -72,6 +72,14 @@ public struct GRPOTrainer {
         public var temperatures: SamplingTemperature
         public var oldLogProbs: Tensor<Float>
         public var referenceLogProbs: Tensor<Float>?
+
+        /// The fraction of groups (consecutive runs of `groupSize` rows) whose scores are all equal: their
+        /// advantages are 0, so they contribute no gradient to the clipped objective.
+        public func flatGroupFraction(groupSize: Int) -> Double {
+            let starts = Array(stride(from: 0, to: scores.count, by: groupSize))
+            let flat = starts.filter { start in scores.elements[start..<start + groupSize].allSatisfy { $0 == scores.elements[start] } }
+            return Double(flat.count) / Double(starts.count)
+        }
     }
 
     public mutating func rollout() throws -> Rollout {
@@ -133,7 +141,8 @@ public struct GRPOTrainer {
         let n = Double(rollout.scores.count)
         let mean = Double(rollout.scores.elements.reduce(0, +)) / n
         let spread = rollout.scores.elements.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
-        return [("reward", mean), ("reward_std", spread.squareRoot())] + metrics
+        return [("reward", mean), ("reward_std", spread.squareRoot()), ("flat_groups", rollout.flatGroupFraction(groupSize: h.groupSize))]
+            + metrics
             + [("grad_norm", gradientNorm), ("response_tokens", Double(rollout.mask.elements.reduce(0, +)) / n)]
     }
 
