@@ -70,7 +70,7 @@ for recipe in $recipes; do
     fi
   done
   "$rlref" plot "${seeds[@]}" --metric reward --smooth 10 --title "$recipe: training reward" --out "docs/results/$recipe-reward.png"
-  for metric in kl grad_norm; do
+  for metric in kl grad_norm flat_groups; do
     if grep -q "\"$metric\"" "$out/$recipe-seed1/metrics.jsonl"; then
       "$rlref" plot "${seeds[@]}" --metric "$metric" --smooth 10 --title "$recipe: $metric" --out "docs/results/$recipe-$metric.png"
     fi
