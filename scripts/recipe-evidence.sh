@@ -96,7 +96,7 @@ cot=("$out/gymcards-ppo-cot-seed1" "$out/gymcards-ppo-cot-seed2" "$out/gymcards-
 # How often VLRM's penalised words occur in the sampled captions, with and without the penalties:
 # mean flagged tokens per caption over the first and the last 20 training steps.
 window_means() {  # RUN METRIC: "first-20 mean, last-20 mean" of a training metric in RUN/metrics.jsonl
-  grep -o "\"$2\":[-0-9.e+]*" "$1/metrics.jsonl" | cut -d: -f2 |
+  grep -o "\"$2\": *[-0-9.e+]*" "$1/metrics.jsonl" | cut -d: -f2 |
     awk '{ v[NR] = $1 } END { n = 20; for (i = 1; i <= n; i++) { a += v[i]; b += v[NR - n + i] }
                               printf "%.3f → %.3f\n", a / n, b / n }'
 }
@@ -117,5 +117,10 @@ gymcards-blackjack-seed1|gymcards-ppo-cot --seed 1 --set task=blackjack
 gymcards-ezpoints-seed1|gymcards-ppo-cot --seed 1 --set task=ezpoints
 gymcards-points24-seed1|gymcards-ppo-cot --seed 1 --set task=points24
 JOBS
-for game in blackjack ezpoints points24; do "$rlref" summarize "$out/gymcards-$game-seed1" > "docs/results/gymcards-$game.txt"; done
+for game in blackjack ezpoints points24; do
+  "$rlref" summarize "$out/gymcards-$game-seed1" > "docs/results/gymcards-$game.txt"
+  for metric in episode_return sampled_success_rate fallback_rate; do
+    "$rlref" summarize "$out/gymcards-$game-seed1" --metric $metric >> "docs/results/gymcards-$game.txt"
+  done
+done
 echo "done in $(( $(date +%s) - start )) s; summaries and plots in docs/results" >&2
