@@ -111,16 +111,32 @@ for metric in bad_tokens repeat_tokens; do
     --title "caption-vlrm: $metric per sampled caption, penalties on vs off" --out "docs/results/caption-vlrm-$metric-ablation.png"
 done
 
-# The other GymCards games (seed 1; each trains its shared warm start, 1,000 steps, first).
-run_jobs <<JOBS
-gymcards-blackjack-seed1|gymcards-ppo-cot --seed 1 --set task=blackjack
-gymcards-ezpoints-seed1|gymcards-ppo-cot --seed 1 --set task=ezpoints
-gymcards-points24-seed1|gymcards-ppo-cot --seed 1 --set task=points24
-JOBS
-for game in blackjack ezpoints points24; do
-  "$rlref" summarize "$out/gymcards-$game-seed1" > "docs/results/gymcards-$game.txt"
-  for metric in episode_return sampled_success_rate fallback_rate; do
-    "$rlref" summarize "$out/gymcards-$game-seed1" --metric $metric >> "docs/results/gymcards-$game.txt"
+# The other GymCards games: EZPoints and Blackjack with seeds 1–3, Points24 with seed 1, each from its
+# shared 1,500-step warm start, and each from a 1,000-step warm start (seed 1) as the warm-start ablation.
+for game in ezpoints blackjack points24; do
+  shared "runs/warm-starts/gymcards-$game" sft --set task="gymcards-$game" --steps 1500 &
+  shared "runs/warm-starts/gymcards-$game-1000" sft --set task="gymcards-$game" &
+  wait
+done
+{
+  for game in ezpoints blackjack; do for seed in 1 2 3; do
+    echo "gymcards-$game-seed$seed|gymcards-ppo-cot --seed $seed --set task=$game"
+  done; done
+  echo "gymcards-points24-seed1|gymcards-ppo-cot --seed 1 --set task=points24"
+  for game in ezpoints blackjack points24; do
+    echo "ablation-$game-warm-start-1000|gymcards-ppo-cot --seed 1 --set task=$game --set warm_start=runs/warm-starts/gymcards-$game-1000/checkpoints/step-001000"
   done
+} | run_jobs
+game_summary() {  # FILE RUN…: success, then return, sampled success and unparsable replies
+  local file=$1; shift
+  "$rlref" summarize "$@" > "$file"
+  for metric in episode_return sampled_success_rate fallback_rate; do "$rlref" summarize "$@" --metric $metric >> "$file"; done
+}
+for game in ezpoints blackjack; do
+  game_summary "docs/results/gymcards-$game.txt" "$out/gymcards-$game-seed1" "$out/gymcards-$game-seed2" "$out/gymcards-$game-seed3"
+done
+game_summary docs/results/gymcards-points24.txt "$out/gymcards-points24-seed1"
+for game in ezpoints blackjack points24; do
+  game_summary "docs/results/ablation-$game-warm-start-1000.txt" "$out/ablation-$game-warm-start-1000"
 done
 echo "done in $(( $(date +%s) - start )) s; summaries and plots in docs/results" >&2
