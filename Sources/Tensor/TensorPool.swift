@@ -32,10 +32,9 @@ public final class TensorPool<T: Scalar>: Sendable {
     /// were not reused are released.
     public func beginGeneration() {
         storage.withLock { s in
-            var free: [Int: [[T]]] = [:]
-            for buffer in s.handedOut { free[buffer.count, default: []].append(buffer) }
-            s.free = free
-            s.handedOut = []
+            for i in s.free.values.indices { s.free.values[i].removeAll(keepingCapacity: true) }
+            for buffer in s.handedOut { s.free[buffer.count, default: []].append(buffer) }
+            s.handedOut.removeAll(keepingCapacity: true)
         }
     }
 
