@@ -93,13 +93,17 @@ public struct ParameterGroupOptimizer<T: Scalar>: Sendable {
         }
         if let clipValue { gradients = try clampGradients(gradients, clipValue: clipValue) }
         stepCount += 1
+        let placeholder = Parameter<T>(Tensor(shape: [0]))
         for (member, gradient) in zip(members, gradients) {
             let group = groups[member.group]
             var configuration = adam
             configuration.weightDecay = group.weightDecay
+            let learningRate = try group.schedule.learningRate(atStep: stepCount)
             let shape = model[keyPath: member.path].value.shape
-            try adamUpdate(&model[keyPath: member.path].value, gradient: gradient, state: &states[member.name, default: AdamState(shape: shape)],
-                           learningRate: try group.schedule.learningRate(atStep: stepCount), configuration: configuration)
+            try model.modifyParameter(at: member.path, placeholder: placeholder) { parameter in
+                try adamUpdate(&parameter.value, gradient: gradient, state: &states[member.name, default: AdamState(shape: shape)],
+                               learningRate: learningRate, configuration: configuration)
+            }
         }
         return norm
     }

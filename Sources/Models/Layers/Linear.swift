@@ -64,6 +64,7 @@ public struct Linear<T: Scalar>: Sendable {
         }
         var dx: Tensor<T>? = needsInputGradient ? dy.matmul(weight.value, pool: pool) : nil
         if var adapter = lora, adapter.isActive, let hidden = cache.loraHidden {
+            lora = nil   // the adapter's gradients stay uniquely referenced while they accumulate
             if adapter.b.isTrainable { adapter.b.gradient.addTransposedProduct(dy, hidden, scale: adapter.scaling) }
             if adapter.a.isTrainable || needsInputGradient {
                 var dHidden = pool.makeTensor(shape: [dy.shape[0], adapter.rank])
