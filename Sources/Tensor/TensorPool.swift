@@ -16,8 +16,11 @@ import Synchronization
 /// Thread-safe; copies of a model share its pool.
 public final class TensorPool<T: Scalar>: Sendable {
     private struct Storage {
-        var free: [Int: [[T]]] = [:]
-        var handedOut: [[T]] = []
+        /// Buffers of the previous generation not handed out yet, and their counts (searched from the end).
+        var free: [[T]] = []
+        var freeCounts: [Int] = []
+        /// Buffers kept in this generation.
+        var kept: [[T]] = []
         var allocations = 0
     }
 
@@ -32,9 +35,10 @@ public final class TensorPool<T: Scalar>: Sendable {
     /// were not reused are released.
     public func beginGeneration() {
         storage.withLock { s in
-            for i in s.free.values.indices { s.free.values[i].removeAll(keepingCapacity: true) }
-            for buffer in s.handedOut { s.free[buffer.count, default: []].append(buffer) }
-            s.handedOut.removeAll(keepingCapacity: true)
+            swap(&s.free, &s.kept)
+            s.kept.removeAll(keepingCapacity: true)
+            s.freeCounts.removeAll(keepingCapacity: true)
+            for buffer in s.free { s.freeCounts.append(buffer.count) }
         }
     }
 
@@ -45,9 +49,14 @@ public final class TensorPool<T: Scalar>: Sendable {
     public func makeTensor(shape: [Int]) -> Tensor<T> {
         let count = shape.reduce(1, *)
         let reused = storage.withLock { s -> [T]? in
-            if let buffer = s.free[count]?.popLast() { return buffer }
-            s.allocations += 1
-            return nil
+            guard let i = s.freeCounts.lastIndex(of: count) else {
+                s.allocations += 1
+                return nil
+            }
+            s.free.swapAt(i, s.free.count - 1)
+            s.freeCounts.swapAt(i, s.freeCounts.count - 1)
+            s.freeCounts.removeLast()
+            return s.free.removeLast()
         }
         guard var buffer = reused else { return Tensor(shape: shape) }
         for i in buffer.indices { buffer[i] = 0 }
@@ -59,7 +68,7 @@ public final class TensorPool<T: Scalar>: Sendable {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func keep(_ tensor: Tensor<T>) -> Tensor<T> {
-        storage.withLock { $0.handedOut.append(tensor.elements) }
+        storage.withLock { $0.kept.append(tensor.elements) }
         return tensor
     }
 }
