@@ -15,8 +15,8 @@ public struct CLIPModel<T: Scalar>: Sendable {
     public var visualProjection: Linear<T>
     /// s, a scalar (shape []).
     public var logitScale: Parameter<T>
-    /// The storage of the training passes' activations, caches and gradient temporaries (see
-    /// `forward`); copies of the model share it.
+    /// The storage of the passes' activations, caches and gradient temporaries (see `forward`); copies
+    /// of the model share it.
     public let pool = TensorPool<T>()
 
     /// A model of `c` with every weight zero (logit_scale `logit_scale_init_value`).
@@ -134,9 +134,10 @@ public struct CLIPModel<T: Scalar>: Sendable {
         let texts = CLIPBatch<T>(tokens: tokens, attentionMask: attentionMask, pixels: Tensor(shape: [0]))
         try texts.validateTexts(for: c)
         var context = ForwardContext.evaluation
+        pool.beginGeneration()
         let text = textEncoder.forward(tokens: texts.tokens, attentionMask: texts.attentionMask,
-                                       pooledPositions: texts.pooledPositions(c.text), context: &context)
-        let (u, _) = textProjection.forward(text.pooled, context: &context)
+                                       pooledPositions: texts.pooledPositions(c.text), context: &context, pool: pool)
+        let (u, _) = textProjection.forward(text.pooled, context: &context, pool: pool)
         return try ContrastiveSimilarity<T>.normalizedRows(u, argument: "text_embeds").0
     }
 
@@ -146,7 +147,9 @@ public struct CLIPModel<T: Scalar>: Sendable {
     public func imageEmbeddings(pixels: Tensor<T>) throws -> Tensor<T> {
         try CLIPBatch<T>(tokens: [], pixels: pixels).validateImages(for: configuration)
         var context = ForwardContext.evaluation
-        let (v, _) = visualProjection.forward(visionTower.pooledForward(pixels, context: &context).pooled, context: &context)
+        pool.beginGeneration()
+        let image = visionTower.pooledForward(pixels, context: &context, pool: pool)
+        let (v, _) = visualProjection.forward(image.pooled, context: &context, pool: pool)
         return try ContrastiveSimilarity<T>.normalizedRows(v, argument: "image_embeds").0
     }
 }
