@@ -66,30 +66,32 @@ public struct IncrementalDecoder<T: Scalar>: Sendable {
             throw InputError.outOfRange(argument: "step", value: Double(cache.length + 1), range: "[1, \(cache.capacity)] (the cache's capacity)")
         }
         var context = ForwardContext.evaluation
-        var x = model.tokenEmbedding.forward(tokens)
+        let pool = model.pool
+        pool.beginGeneration()
+        var x = model.tokenEmbedding.forward(tokens, pool: pool)
         let rotary = model.rotary
         let tables = rotary.map { $0.tables(positions: nextPositions, as: T.self) }
         for (index, layer) in model.decoderLayers.enumerated() {
-            let (n1, _) = layer.inputNorm.forward(x)
-            var (q, _) = layer.attention.query.forward(n1, context: &context)
-            var (k, _) = layer.attention.key.forward(n1, context: &context)
-            let (v, _) = layer.attention.value.forward(n1, context: &context)
+            let (n1, _) = layer.inputNorm.forward(x, pool: pool)
+            var (q, _) = layer.attention.query.forward(n1, context: &context, pool: pool)
+            var (k, _) = layer.attention.key.forward(n1, context: &context, pool: pool)
+            let (v, _) = layer.attention.value.forward(n1, context: &context, pool: pool)
             if let rotary, let tables {
-                rotary.apply(&q, cos: tables.cos, sin: tables.sin)
-                rotary.apply(&k, cos: tables.cos, sin: tables.sin)
+                q = rotary.rotated(q, cos: tables.cos, sin: tables.sin, pool: pool)
+                k = rotary.rotated(k, cos: tables.cos, sin: tables.sin, pool: pool)
             }
             cache.append(layer: index, keys: k, values: v)
             let o = attendToCache(query: q, layer: index, heads: layer.attention.heads, keyValueHeads: layer.attention.keyValueHeads)
-            let (a, _) = layer.attention.output.forward(o, context: &context)
-            let h = x + a
-            let (n2, _) = layer.postAttentionNorm.forward(h)
-            let (m, _) = layer.mlp.forward(n2, context: &context)
-            x = h + m
+            let (a, _) = layer.attention.output.forward(o, context: &context, pool: pool)
+            let h = x.zipMap(a, pool: pool, +)
+            let (n2, _) = layer.postAttentionNorm.forward(h, pool: pool)
+            let (m, _) = layer.mlp.forward(n2, context: &context, pool: pool)
+            x = h.zipMap(m, pool: pool, +)
         }
         cache.advance()
         nextPositions = nextPositions.map { $0 + 1 }
-        let (hidden, _) = model.finalNorm.forward(x)
-        return model.lmHead.forward(hidden, context: &context).0
+        let (hidden, _) = model.finalNorm.forward(x, pool: pool)
+        return model.lmHead.forward(hidden, context: &context, pool: pool).0
     }
 
     /// Model-7 for one query per row against the cache (positions 0 … length, the new one included).

@@ -207,9 +207,22 @@ public func adamStep<T: Scalar>(
     parameters: Tensor<T>, gradient: Tensor<T>, state: AdamState<T>, learningRate: Double,
     configuration: AdamConfiguration = AdamConfiguration()
 ) throws -> (parameters: Tensor<T>, state: AdamState<T>) {
-    let trajectory = try adamTrajectory(parameters: parameters, gradients: [gradient], state: state,
-                                        learningRates: [learningRate], configuration: configuration)
-    return (trajectory.parameters, trajectory.state)
+    var (theta, updated) = (parameters, state)
+    try adamUpdate(&theta, gradient: gradient, state: &updated, learningRate: learningRate, configuration: configuration)
+    return (theta, updated)
+}
+
+/// `adamStep` in place: the same update (Specs/Optimizers.md Optimizers-1, Optimizers-2) written
+/// into `parameters` and `state`, which an optimiser updates every step without new storage.
+/// - Throws: the errors of `adamStep`, in its order, before anything changes.
+@_specialize(where T == Float)
+public func adamUpdate<T: Scalar>(
+    _ parameters: inout Tensor<T>, gradient: Tensor<T>, state: inout AdamState<T>, learningRate: Double,
+    configuration: AdamConfiguration = AdamConfiguration()
+) throws {
+    try validateAdamInputs(parameters: parameters, gradients: CollectionOfOne(gradient), state: state,
+                           learningRates: CollectionOfOne(learningRate), configuration: configuration)
+    applyAdamUpdate(to: &parameters, gradient: gradient, state: &state, learningRate: T(learningRate), configuration)
 }
 
 /// The result of K consecutive Adam updates.
@@ -233,6 +246,22 @@ public func adamTrajectory<T: Scalar>(
     parameters: Tensor<T>, gradients: [Tensor<T>], state: AdamState<T>, learningRates: [Double],
     configuration: AdamConfiguration = AdamConfiguration()
 ) throws -> AdamTrajectory<T> {
+    try validateAdamInputs(parameters: parameters, gradients: gradients, state: state, learningRates: learningRates,
+                           configuration: configuration)
+    var result = AdamTrajectory(parameters: parameters, state: state, parameterHistory: [])
+    result.parameterHistory.reserveCapacity(gradients.count)
+    for (g, lr) in zip(gradients, learningRates) {
+        applyAdamUpdate(to: &result.parameters, gradient: g, state: &result.state, learningRate: T(lr), configuration)
+        result.parameterHistory.append(result.parameters)
+    }
+    return result
+}
+
+/// The checks of `adamTrajectory` (and so of `adamStep`), in their order.
+private func validateAdamInputs<T: Scalar, Rates: Collection<Double>>(
+    parameters: Tensor<T>, gradients: some Collection<Tensor<T>>, state: AdamState<T>, learningRates: Rates,
+    configuration: AdamConfiguration
+) throws where Rates.Index == Int {
     guard !gradients.isEmpty else { throw InputError.empty(argument: "grads", reason: "a trajectory needs at least one gradient") }
     for g in gradients { try requireShape(g, parameters.shape, "grads") }
     try requireShape(state.firstMoment, parameters.shape, "m")
@@ -253,13 +282,6 @@ public func adamTrajectory<T: Scalar>(
     if let v = state.secondMoment.elements.first(where: { $0 < 0 }) {
         throw InputError.outOfRange(argument: "v", value: Double(v), range: "[0, inf)")
     }
-    var result = AdamTrajectory(parameters: parameters, state: state, parameterHistory: [])
-    result.parameterHistory.reserveCapacity(gradients.count)
-    for (g, lr) in zip(gradients, learningRates) {
-        applyAdamUpdate(to: &result.parameters, gradient: g, state: &result.state, learningRate: T(lr), configuration)
-        result.parameterHistory.append(result.parameters)
-    }
-    return result
 }
 
 /// Optimizers-1/-2 on validated inputs, in place.

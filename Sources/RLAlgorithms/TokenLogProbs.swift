@@ -212,8 +212,8 @@ private struct ShiftedLogits<T: Scalar> {
             for j in base..<(base + vocabulary) { shifted.elements[j] -= largest }
         }
         for position in 0..<mask.count where mask.elements[position] != 0 {
-            let index = [position / columns, position % columns]
             let base = position * vocabulary
+            var index: [Int] { [position / columns, position % columns] }   // for the messages only
             guard (base..<(base + vocabulary)).contains(where: { logits.elements[$0] != -T.infinity }) else {
                 throw InputError.invalidArgument(argument: "logits", reason: "every logit at unmasked position \(index) is -inf")
             }

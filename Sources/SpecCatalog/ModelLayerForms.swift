@@ -367,10 +367,11 @@ struct LayerForm<T: Scalar> {
         for (_, path) in parameters { layer[keyPath: path].setTrainable(true) }
         let rows = [x3.shape[0] * x3.shape[1], x3.shape[2]]
         var context = self.context
-        let (y, cache) = layer.forward(x3.reshaped(rows), batch: batch, context: &context)
+        let pool = TensorPool<T>()
+        let (y, cache) = layer.forward(x3.reshaped(rows), batch: batch, context: &context, pool: pool)
         var result = LayerResult(outputs: ["y": y.reshaped(x3.shape)])
         guard let dy = try cotangent("y", shape: x3.shape) else { return result }
-        result.gradients["x"] = layer.backward(dy.reshaped(rows), cache: cache, batch: batch).reshaped(x3.shape).converted(to: Double.self)
+        result.gradients["x"] = layer.backward(dy.reshaped(rows), cache: cache, batch: batch, pool: pool).reshaped(x3.shape).converted(to: Double.self)
         for (name, path) in parameters { result.gradients[name] = Self.gradient(layer[keyPath: path]) }
         return result
     }

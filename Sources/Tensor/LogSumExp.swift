@@ -5,6 +5,8 @@ extension Tensor {
     ///
     /// Stable for any finite inputs (the maximum is subtracted first). Entries of -inf contribute
     /// nothing; a row that is entirely -inf gives -inf; a +inf entry gives +inf; NaN propagates.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func logSumExpLastAxis() -> Tensor {
         precondition(rank >= 1, "logSumExp needs rank >= 1")
         let n = shape[rank - 1]
@@ -16,6 +18,8 @@ extension Tensor {
     }
 
     /// log-softmax over the last axis: x_j − logΣexp(x). Entries of -inf stay -inf.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func logSoftmaxLastAxis() -> Tensor {
         precondition(rank >= 1, "logSoftmax needs rank >= 1")
         let n = shape[rank - 1]

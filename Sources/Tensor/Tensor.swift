@@ -30,6 +30,12 @@ public struct Tensor<T: Scalar>: Equatable, Sendable {
         self.elements = elements
     }
 
+    /// A tensor of `shape` on `storage`, whose count the caller has checked (`TensorPool`).
+    init(shape: [Int], storage: [T]) {
+        self.shape = shape
+        self.elements = storage
+    }
+
     /// A rank-0 tensor.
     public init(scalar: T) {
         shape = []

@@ -17,6 +17,21 @@ extension Tensor {
         return out
     }
 
+    /// `map` on a tensor from `pool` (kept for reuse).
+    @inlinable public func map(pool: TensorPool<T>, _ transform: (T) -> T) -> Tensor {
+        var out = pool.makeTensor(shape: shape)
+        for i in out.elements.indices { out.elements[i] = transform(elements[i]) }
+        return pool.keep(out)
+    }
+
+    /// `zipMap` on a tensor from `pool` (kept for reuse).
+    @inlinable public func zipMap(_ other: Tensor, pool: TensorPool<T>, _ combine: (T, T) -> T) -> Tensor {
+        precondition(shape == other.shape, "shape \(shape) differs from \(other.shape)")
+        var out = pool.makeTensor(shape: shape)
+        for i in out.elements.indices { out.elements[i] = combine(elements[i], other.elements[i]) }
+        return pool.keep(out)
+    }
+
     @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipMap(rhs, +) }
     @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipMap(rhs, -) }
     @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.zipMap(rhs, *) }
@@ -38,24 +53,36 @@ extension Tensor {
 
 extension Tensor {
     /// Matrix product of two rank-2 tensors through BLAS gemm: self [m,k] · other [k,n] → [m,n],
-    /// with optional transposes of either operand.
+    /// with optional transposes of either operand; the result comes from `pool` (and is kept for
+    /// reuse) when one is given.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false,
+                       pool: TensorPool<T>? = nil) -> Tensor {
         precondition(rank == 2 && other.rank == 2, "matmul needs rank-2 tensors, got \(shape) and \(other.shape)")
-        let (m, k) = transposeSelf ? (shape[1], shape[0]) : (shape[0], shape[1])
-        let (k2, n) = transposeOther ? (other.shape[1], other.shape[0]) : (other.shape[0], other.shape[1])
-        precondition(k == k2, "matmul inner dimensions differ: \(shape) and \(other.shape)")
-        var out = Tensor(shape: [m, n])
-        elements.withUnsafeBufferPointer { a in
-            other.elements.withUnsafeBufferPointer { b in
-                out.elements.withUnsafeMutableBufferPointer { c in
-                    T.gemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
-                           alpha: 1, a: a, lda: shape[1], b: b, ldb: other.shape[1],
-                           beta: 0, c: c, ldc: n)
+        let m = transposeSelf ? shape[1] : shape[0], n = transposeOther ? other.shape[0] : other.shape[1]
+        var out = pool?.makeTensor(shape: [m, n]) ?? Tensor(shape: [m, n])
+        out.setProduct(self, other, transposeA: transposeSelf, transposeB: transposeOther)
+        return pool?.keep(out) ?? out
+    }
+
+    /// self [m,n] ← op(a)·op(b) through BLAS gemm (β = 0: the previous elements are overwritten).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public mutating func setProduct(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) {
+        precondition(a.rank == 2 && b.rank == 2, "matmul needs rank-2 tensors, got \(a.shape) and \(b.shape)")
+        let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let (k2, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        precondition(k == k2, "matmul inner dimensions differ: \(a.shape) and \(b.shape)")
+        precondition(shape == [m, n], "matmul result \(shape) for [\(m), \(n)]")
+        a.elements.withUnsafeBufferPointer { pa in
+            b.elements.withUnsafeBufferPointer { pb in
+                elements.withUnsafeMutableBufferPointer { pc in
+                    T.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                           alpha: 1, a: pa, lda: a.shape[1], b: pb, ldb: b.shape[1],
+                           beta: 0, c: pc, ldc: n)
                 }
             }
         }
-        return out
     }
 }

@@ -26,7 +26,8 @@ public struct ParameterGroup: Sendable, Equatable {
 
 /// Adam / AdamW over a model's trainable parameters in groups, with optional global-norm clipping
 /// and element-wise clamping — each update is the Optimizers Spec's functions (`clipGradientNorm`,
-/// `clampGradients`, `adamStep`; Specs/Optimizers.md Optimizers-1 … Optimizers-6), not a second copy.
+/// `clampGradients`, `adamUpdate`; Specs/Optimizers.md Optimizers-1 … Optimizers-6), not a second copy.
+/// Parameters and moments are updated in place (a parameter's first update creates its moments).
 ///
 /// One `step` reads the accumulated gradients (several backward passes before a step accumulate
 /// micro-batches; scale each loss by 1/k for a mean), clips them over all groups together as
@@ -92,16 +93,17 @@ public struct ParameterGroupOptimizer<T: Scalar>: Sendable {
         }
         if let clipValue { gradients = try clampGradients(gradients, clipValue: clipValue) }
         stepCount += 1
+        let placeholder = Parameter<T>(Tensor(shape: [0]))
         for (member, gradient) in zip(members, gradients) {
             let group = groups[member.group]
             var configuration = adam
             configuration.weightDecay = group.weightDecay
-            let parameter = model[keyPath: member.path].value
-            let state = states[member.name] ?? AdamState(shape: parameter.shape)
-            let updated = try adamStep(parameters: parameter, gradient: gradient, state: state,
-                                       learningRate: try group.schedule.learningRate(atStep: stepCount), configuration: configuration)
-            model[keyPath: member.path].value = updated.parameters
-            states[member.name] = updated.state
+            let learningRate = try group.schedule.learningRate(atStep: stepCount)
+            let shape = model[keyPath: member.path].value.shape
+            try model.modifyParameter(at: member.path, placeholder: placeholder) { parameter in
+                try adamUpdate(&parameter.value, gradient: gradient, state: &states[member.name, default: AdamState(shape: shape)],
+                               learningRate: learningRate, configuration: configuration)
+            }
         }
         return norm
     }

@@ -15,6 +15,9 @@ public struct CLIPModel<T: Scalar>: Sendable {
     public var visualProjection: Linear<T>
     /// s, a scalar (shape []).
     public var logitScale: Parameter<T>
+    /// The storage of the passes' activations, caches and gradient temporaries (see `forward`); copies
+    /// of the model share it.
+    public let pool = TensorPool<T>()
 
     /// A model of `c` with every weight zero (logit_scale `logit_scale_init_value`).
     /// - Throws: the configuration's validation errors.
@@ -58,17 +61,20 @@ public struct CLIPModel<T: Scalar>: Sendable {
     }
 
     /// Texts and images through both encoders, the projections and the similarity; the loss when
-    /// B = I (and `requiringPairs` demands it). - Throws: `CLIPBatch.validate`'s errors.
+    /// B = I (and `requiringPairs` demands it). Activations come from `pool`, and a forward pass
+    /// starts its next generation, as `VisionLanguageModel.forward` does (Specs/Model.md, "Memory").
+    /// - Throws: `CLIPBatch.validate`'s errors.
     @_specialize(where T == Float)
     public func forward(_ batch: CLIPBatch<T>, requiringPairs: Bool = false, maxLogitScale: Double? = nil,
                         context: inout ForwardContext) throws -> ForwardPass {
         let c = configuration
         try batch.validate(for: c, requiringPairs: requiringPairs)
+        pool.beginGeneration()
         let text = textEncoder.forward(tokens: batch.tokens, attentionMask: batch.attentionMask,
-                                       pooledPositions: batch.pooledPositions(c.text), context: &context)
-        let image = visionTower.pooledForward(batch.pixels, context: &context)
-        let (u, uCache) = textProjection.forward(text.pooled, context: &context)
-        let (v, vCache) = visualProjection.forward(image.pooled, context: &context)
+                                       pooledPositions: batch.pooledPositions(c.text), context: &context, pool: pool)
+        let image = visionTower.pooledForward(batch.pixels, context: &context, pool: pool)
+        let (u, uCache) = textProjection.forward(text.pooled, context: &context, pool: pool)
+        let (v, vCache) = visualProjection.forward(image.pooled, context: &context, pool: pool)
         let similarity = try ContrastiveSimilarity(textFeatures: u, imageFeatures: v, logitScale: logitScale.value.elements[0],
                                                    maxLogitScale: maxLogitScale)
         let loss = batch.texts == batch.images ? try similarity.loss() : nil
@@ -90,11 +96,12 @@ public struct CLIPModel<T: Scalar>: Sendable {
         }
         let (du, dv, ds) = try pass.similarity.backward(logitsPerTextGradient: g)
         if logitScale.isTrainable { logitScale.gradient.elements[0] += ds }
-        if let dText = textProjection.backward(du, cache: pass.textProjection) {
-            textEncoder.backward(pass.text, pooledGradient: dText)
+        let pool = self.pool
+        if let dText = textProjection.backward(du, cache: pass.textProjection, pool: pool) {
+            textEncoder.backward(pass.text, pooledGradient: dText, pool: pool)
         }
-        let dImage = visualProjection.backward(dv, cache: pass.visualProjection)!
-        return visionTower.pooledBackward(pass.image, pooledGradient: dImage, needsPixelGradient: needsPixelGradient)
+        let dImage = visualProjection.backward(dv, cache: pass.visualProjection, pool: pool)!
+        return visionTower.pooledBackward(pass.image, pooledGradient: dImage, needsPixelGradient: needsPixelGradient, pool: pool)
     }
 
     /// The contrastive loss of paired texts and images and, accumulated into every trainable
@@ -127,9 +134,10 @@ public struct CLIPModel<T: Scalar>: Sendable {
         let texts = CLIPBatch<T>(tokens: tokens, attentionMask: attentionMask, pixels: Tensor(shape: [0]))
         try texts.validateTexts(for: c)
         var context = ForwardContext.evaluation
+        pool.beginGeneration()
         let text = textEncoder.forward(tokens: texts.tokens, attentionMask: texts.attentionMask,
-                                       pooledPositions: texts.pooledPositions(c.text), context: &context)
-        let (u, _) = textProjection.forward(text.pooled, context: &context)
+                                       pooledPositions: texts.pooledPositions(c.text), context: &context, pool: pool)
+        let (u, _) = textProjection.forward(text.pooled, context: &context, pool: pool)
         return try ContrastiveSimilarity<T>.normalizedRows(u, argument: "text_embeds").0
     }
 
@@ -139,7 +147,9 @@ public struct CLIPModel<T: Scalar>: Sendable {
     public func imageEmbeddings(pixels: Tensor<T>) throws -> Tensor<T> {
         try CLIPBatch<T>(tokens: [], pixels: pixels).validateImages(for: configuration)
         var context = ForwardContext.evaluation
-        let (v, _) = visualProjection.forward(visionTower.pooledForward(pixels, context: &context).pooled, context: &context)
+        pool.beginGeneration()
+        let image = visionTower.pooledForward(pixels, context: &context, pool: pool)
+        let (v, _) = visualProjection.forward(image.pooled, context: &context, pool: pool)
         return try ContrastiveSimilarity<T>.normalizedRows(v, argument: "image_embeds").0
     }
 }

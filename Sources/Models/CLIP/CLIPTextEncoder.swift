@@ -49,33 +49,39 @@ public struct CLIPTextEncoder<T: Scalar>: Sendable {
     }
 
     /// Forward over validated rows (`CLIPBatch.validate`): `pooledPositions[b]` is row b's pooled index.
+    /// Activations and caches come from `pool`.
     @_specialize(where T == Float)
-    public func forward(tokens: [[Int]], attentionMask: [[Bool]], pooledPositions: [Int], context: inout ForwardContext) -> Pass {
+    public func forward(tokens: [[Int]], attentionMask: [[Bool]], pooledPositions: [Int], context: inout ForwardContext,
+                        pool: TensorPool<T> = TensorPool()) -> Pass {
         let rows = tokens.count, length = tokens.first?.count ?? 0, d = width
         let ids = tokens.flatMap { $0 }
         let positions = (0..<rows).flatMap { _ in Array(0..<length) }
-        let x = tokenEmbedding.forward(ids) + positionEmbedding.forward(positions)
+        let x = tokenEmbedding.forward(ids, pool: pool).zipMap(positionEmbedding.forward(positions, pool: pool), pool: pool, +)
         let batch = SelfAttention<T>.Batch(batch: rows, length: length, keyMask: attentionMask.flatMap { $0 })
-        let (h, caches) = layers.forward(x, batch: batch, context: &context)
-        let (hidden, normCache) = finalLayerNorm.forward(h)
+        let (h, caches) = layers.forward(x, batch: batch, context: &context, pool: pool)
+        let (hidden, normCache) = finalLayerNorm.forward(h, pool: pool)
         let pooledRows = pooledPositions.enumerated().map { $0.offset * length + $0.element }
-        var pooled = Tensor<T>(shape: [rows, d])
+        var pooled = pool.makeTensor(shape: [rows, d])
         for (b, row) in pooledRows.enumerated() {
             pooled.elements.replaceSubrange((b * d)..<(b * d + d), with: hidden.elements[(row * d)..<(row * d + d)])
         }
-        return Pass(inputEmbeddings: x, hidden: hidden, pooled: pooled, ids: ids, positions: positions, pooledRows: pooledRows,
+        return Pass(inputEmbeddings: x, hidden: hidden, pooled: pool.keep(pooled), ids: ids, positions: positions, pooledRows: pooledRows,
                     batch: batch, layers: caches, finalLayerNorm: normCache)
     }
 
-    /// Accumulates every trainable parameter's gradient from ∂L/∂pooled [B, D] (and ∂L/∂hidden when given).
+    /// Accumulates every trainable parameter's gradient from ∂L/∂pooled [B, D] (and ∂L/∂hidden when
+    /// given). Temporaries come from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ pass: Pass, pooledGradient: Tensor<T>, hiddenGradient: Tensor<T>? = nil) {
+    public mutating func backward(_ pass: Pass, pooledGradient: Tensor<T>, hiddenGradient: Tensor<T>? = nil,
+                                  pool: TensorPool<T> = TensorPool()) {
         let d = width
-        var g = hiddenGradient ?? Tensor(shape: pass.hidden.shape)
+        var g = hiddenGradient ?? pool.makeTensor(shape: pass.hidden.shape)
         for (b, row) in pass.pooledRows.enumerated() {
             for j in 0..<d { g.elements[row * d + j] += pooledGradient.elements[b * d + j] }
         }
-        g = layers.backward(finalLayerNorm.backward(g, cache: pass.finalLayerNorm), caches: pass.layers, batch: pass.batch)
+        if hiddenGradient == nil { pool.keep(g) }
+        g = layers.backward(finalLayerNorm.backward(g, cache: pass.finalLayerNorm, pool: pool), caches: pass.layers,
+                            batch: pass.batch, pool: pool)
         tokenEmbedding.backward(g, ids: pass.ids)
         positionEmbedding.backward(g, ids: pass.positions)
     }

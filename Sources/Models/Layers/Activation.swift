@@ -62,13 +62,15 @@ public enum Activation: String, Sendable, CaseIterable {
         return e / (1 + e)
     }
 
-    /// f applied to every element.
+    /// f applied to every element (a tensor from `pool`).
     @_specialize(where T == Float)
-    @inlinable public func apply<T: Scalar>(_ x: Tensor<T>) -> Tensor<T> { x.map { value($0) } }
+    @inlinable public func apply<T: Scalar>(_ x: Tensor<T>, pool: TensorPool<T> = TensorPool()) -> Tensor<T> {
+        x.map(pool: pool) { value($0) }
+    }
 
-    /// dy ⊙ f′(x).
+    /// dy ⊙ f′(x) (a tensor from `pool`).
     @_specialize(where T == Float)
-    @inlinable public func backward<T: Scalar>(_ dy: Tensor<T>, input x: Tensor<T>) -> Tensor<T> {
-        dy.zipMap(x) { g, v in g * derivative(v) }
+    @inlinable public func backward<T: Scalar>(_ dy: Tensor<T>, input x: Tensor<T>, pool: TensorPool<T> = TensorPool()) -> Tensor<T> {
+        dy.zipMap(x, pool: pool) { g, v in g * derivative(v) }
     }
 }

@@ -22,11 +22,12 @@ public struct AttentionShape: Sendable, Equatable {
 /// Layout: q [B·T, H·d], k and v [B·T, H_kv·d] (rows are (batch, time), a head's features are
 /// contiguous, as transformers' projections produce before `view(B, T, H, d)`). `keyMask` [B·T]
 /// marks valid keys; with `causal`, query t sees keys ≤ t. A query row that sees no key outputs 0
-/// (and passes no gradient). Returns the output [B·T, H·d] and the probabilities [B·H·T·T].
+/// (and passes no gradient). Returns the output [B·T, H·d] and the probabilities [B·H·T·T], both
+/// from `pool`.
 @_specialize(where T == Float)
 public func attentionForward<T: Scalar>(
     query q: Tensor<T>, key k: Tensor<T>, value v: Tensor<T>, shape s: AttentionShape,
-    keyMask: [Bool], causal: Bool
+    keyMask: [Bool], causal: Bool, pool: TensorPool<T> = TensorPool()
 ) -> (output: Tensor<T>, probabilities: [T]) {
     let (t, d) = (s.length, s.headDimension)
     let qWidth = s.heads * d, kvWidth = s.keyValueHeads * d
@@ -34,54 +35,56 @@ public func attentionForward<T: Scalar>(
                  && keyMask.count == s.batch * t, "attention: shapes \(q.shape), \(k.shape), \(v.shape)")
     let group = s.heads / s.keyValueHeads
     let scale = 1 / T(d).squareRoot()
-    var output = Tensor<T>(shape: q.shape)
-    var probabilities = [T](repeating: 0, count: s.batch * s.heads * t * t)
-    var scores = [T](repeating: 0, count: t * t)
+    var output = pool.makeTensor(shape: q.shape)
+    var probabilities = pool.makeTensor(shape: [s.batch * s.heads * t * t])
+    var scores = pool.makeTensor(shape: [t * t])
     for b in 0..<s.batch {
         for h in 0..<s.heads {
             let kvHead = h / group
             T.gemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: scale,
                    a: q.elements, aOffset: b * t * qWidth + h * d, lda: qWidth,
                    b: k.elements, bOffset: b * t * kvWidth + kvHead * d, ldb: kvWidth,
-                   beta: 0, c: &scores, ldc: t)
+                   beta: 0, c: &scores.elements, ldc: t)
             let base = (b * s.heads + h) * t * t
             for i in 0..<t {
                 var maximum = -T.infinity
                 for j in 0..<t where keyMask[b * t + j] && (!causal || j <= i) {
-                    maximum = max(maximum, scores[i * t + j])
+                    maximum = max(maximum, scores.elements[i * t + j])
                 }
                 guard maximum > -T.infinity else { continue }   // no visible key: the row stays 0
                 var total: T = 0
                 for j in 0..<t where keyMask[b * t + j] && (!causal || j <= i) {
-                    let e = T.exp(scores[i * t + j] - maximum)
-                    probabilities[base + i * t + j] = e
+                    let e = T.exp(scores.elements[i * t + j] - maximum)
+                    probabilities.elements[base + i * t + j] = e
                     total += e
                 }
-                for j in 0..<t { probabilities[base + i * t + j] /= total }
+                for j in 0..<t { probabilities.elements[base + i * t + j] /= total }
             }
             T.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: 1,
-                   a: probabilities, aOffset: base, lda: t,
+                   a: probabilities.elements, aOffset: base, lda: t,
                    b: v.elements, bOffset: b * t * kvWidth + kvHead * d, ldb: kvWidth,
                    beta: 0, c: &output.elements, cOffset: b * t * qWidth + h * d, ldc: qWidth)
         }
     }
-    return (output, probabilities)
+    pool.keep(scores)
+    return (pool.keep(output), pool.keep(probabilities).elements)
 }
 
 /// The vector–Jacobian product of `attentionForward` (Model-7 backward), per batch row and head with
 /// P the probabilities: dV += Pᵀ·dO; dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ = dS·K/√d;
-/// dK += dSᵀ·Q/√d. Key/value gradients sum over the query heads that share them.
+/// dK += dSᵀ·Q/√d. Key/value gradients sum over the query heads that share them. The gradients come
+/// from `pool`.
 @_specialize(where T == Float)
 public func attentionBackward<T: Scalar>(
     outputGradient dO: Tensor<T>, query q: Tensor<T>, key k: Tensor<T>, value v: Tensor<T>,
-    probabilities: [T], shape s: AttentionShape
+    probabilities: [T], shape s: AttentionShape, pool: TensorPool<T> = TensorPool()
 ) -> (query: Tensor<T>, key: Tensor<T>, value: Tensor<T>) {
     let (t, d) = (s.length, s.headDimension)
     let qWidth = s.heads * d, kvWidth = s.keyValueHeads * d
     let group = s.heads / s.keyValueHeads
     let scale = 1 / T(d).squareRoot()
-    var dq = Tensor<T>(shape: q.shape), dk = Tensor<T>(shape: k.shape), dv = Tensor<T>(shape: v.shape)
-    var dP = [T](repeating: 0, count: t * t)
+    var dq = pool.makeTensor(shape: q.shape), dk = pool.makeTensor(shape: k.shape), dv = pool.makeTensor(shape: v.shape)
+    var dP = pool.makeTensor(shape: [t * t])
     for b in 0..<s.batch {
         for h in 0..<s.heads {
             let kvHead = h / group
@@ -92,19 +95,20 @@ public func attentionBackward<T: Scalar>(
                    beta: 1, c: &dv.elements, cOffset: kvOffset, ldc: kvWidth)
             T.gemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: 1,
                    a: dO.elements, aOffset: qOffset, lda: qWidth, b: v.elements, bOffset: kvOffset, ldb: kvWidth,
-                   beta: 0, c: &dP, ldc: t)
+                   beta: 0, c: &dP.elements, ldc: t)
             for i in 0..<t {
                 var dot: T = 0
-                for j in 0..<t { dot += dP[i * t + j] * probabilities[base + i * t + j] }
-                for j in 0..<t { dP[i * t + j] = probabilities[base + i * t + j] * (dP[i * t + j] - dot) }
+                for j in 0..<t { dot += dP.elements[i * t + j] * probabilities[base + i * t + j] }
+                for j in 0..<t { dP.elements[i * t + j] = probabilities[base + i * t + j] * (dP.elements[i * t + j] - dot) }
             }
             T.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scale,
-                   a: dP, lda: t, b: k.elements, bOffset: kvOffset, ldb: kvWidth,
+                   a: dP.elements, lda: t, b: k.elements, bOffset: kvOffset, ldb: kvWidth,
                    beta: 0, c: &dq.elements, cOffset: qOffset, ldc: qWidth)
             T.gemm(transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: scale,
-                   a: dP, lda: t, b: q.elements, bOffset: qOffset, ldb: qWidth,
+                   a: dP.elements, lda: t, b: q.elements, bOffset: qOffset, ldb: qWidth,
                    beta: 1, c: &dk.elements, cOffset: kvOffset, ldc: kvWidth)
         }
     }
-    return (dq, dk, dv)
+    pool.keep(dP)
+    return (pool.keep(dq), pool.keep(dk), pool.keep(dv))
 }

@@ -23,20 +23,25 @@ public struct DecoderLayer<T: Scalar>: Sendable {
         public var attentionKeysAndValues: (keys: Tensor<T>, values: Tensor<T>) { (attention.rotatedKey, attention.values) }
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {
-        let (n1, c1) = inputNorm.forward(x)
-        let (a, ca) = attention.forward(n1, batch: batch, context: &context)
-        let h = x + a
-        let (n2, c2) = postAttentionNorm.forward(h)
-        let (m, cm) = mlp.forward(n2, context: &context)
-        return (h + m, Cache(inputNorm: c1, attention: ca, postAttentionNorm: c2, mlp: cm))
+    public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext,
+                        pool: TensorPool<T>) -> (Tensor<T>, Cache) {
+        let (n1, c1) = inputNorm.forward(x, pool: pool)
+        let (a, ca) = attention.forward(n1, batch: batch, context: &context, pool: pool)
+        let h = x.zipMap(a, pool: pool, +)
+        let (n2, c2) = postAttentionNorm.forward(h, pool: pool)
+        let (m, cm) = mlp.forward(n2, context: &context, pool: pool)
+        return (h.zipMap(m, pool: pool, +), Cache(inputNorm: c1, attention: ca, postAttentionNorm: c2, mlp: cm))
     }
 
+    /// ∂L/∂x and the temporaries come from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: SelfAttention<T>.Batch) -> Tensor<T> {
-        let dh = dy + postAttentionNorm.backward(mlp.backward(dy, cache: cache.mlp), cache: cache.postAttentionNorm)
-        return dh + inputNorm.backward(attention.backward(dh, cache: cache.attention, batch: batch), cache: cache.inputNorm)
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: SelfAttention<T>.Batch, pool: TensorPool<T>) -> Tensor<T> {
+        let dNorm2 = postAttentionNorm.backward(mlp.backward(dy, cache: cache.mlp, pool: pool), cache: cache.postAttentionNorm, pool: pool)
+        let dh = dy.zipMap(dNorm2, pool: pool, +)
+        let dAttention = attention.backward(dh, cache: cache.attention, batch: batch, pool: pool)
+        return dh.zipMap(inputNorm.backward(dAttention, cache: cache.inputNorm, pool: pool), pool: pool, +)
     }
 }
 
@@ -59,30 +64,38 @@ public struct EncoderLayer<T: Scalar>: Sendable {
         var mlp: TwoLayerPerceptron<T>.Cache
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {
-        let (n1, c1) = layerNorm1.forward(x)
-        let (a, ca) = attention.forward(n1, batch: batch, context: &context)
-        let h = x + a
-        let (n2, c2) = layerNorm2.forward(h)
-        let (m, cm) = mlp.forward(n2, context: &context)
-        return (h + m, Cache(layerNorm1: c1, attention: ca, layerNorm2: c2, mlp: cm))
+    public func forward(_ x: Tensor<T>, batch: SelfAttention<T>.Batch, context: inout ForwardContext,
+                        pool: TensorPool<T>) -> (Tensor<T>, Cache) {
+        let (n1, c1) = layerNorm1.forward(x, pool: pool)
+        let (a, ca) = attention.forward(n1, batch: batch, context: &context, pool: pool)
+        let h = x.zipMap(a, pool: pool, +)
+        let (n2, c2) = layerNorm2.forward(h, pool: pool)
+        let (m, cm) = mlp.forward(n2, context: &context, pool: pool)
+        return (h.zipMap(m, pool: pool, +), Cache(layerNorm1: c1, attention: ca, layerNorm2: c2, mlp: cm))
     }
 
+    /// ∂L/∂x and the temporaries come from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: SelfAttention<T>.Batch) -> Tensor<T> {
-        let dh = dy + layerNorm2.backward(mlp.backward(dy, cache: cache.mlp)!, cache: cache.layerNorm2)
-        return dh + layerNorm1.backward(attention.backward(dh, cache: cache.attention, batch: batch), cache: cache.layerNorm1)
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: SelfAttention<T>.Batch, pool: TensorPool<T>) -> Tensor<T> {
+        let dNorm2 = layerNorm2.backward(mlp.backward(dy, cache: cache.mlp, pool: pool)!, cache: cache.layerNorm2, pool: pool)
+        let dh = dy.zipMap(dNorm2, pool: pool, +)
+        let dAttention = attention.backward(dh, cache: cache.attention, batch: batch, pool: pool)
+        return dh.zipMap(layerNorm1.backward(dAttention, cache: cache.layerNorm1, pool: pool), pool: pool, +)
     }
 }
 
 /// A layer over a [B·T, D] sequence with attention: the contract the decoder and encoder layers share,
-/// so code that drives either (golden evaluation, stacks) is written once.
+/// so code that drives either (golden evaluation, stacks) is written once. Outputs, caches and
+/// gradients come from the pool passed in.
 public protocol SequenceLayer: Sendable {
     associatedtype Element: Scalar
     associatedtype Cache: Sendable
-    func forward(_ x: Tensor<Element>, batch: SelfAttention<Element>.Batch, context: inout ForwardContext) -> (Tensor<Element>, Cache)
-    mutating func backward(_ dy: Tensor<Element>, cache: Cache, batch: SelfAttention<Element>.Batch) -> Tensor<Element>
+    func forward(_ x: Tensor<Element>, batch: SelfAttention<Element>.Batch, context: inout ForwardContext,
+                 pool: TensorPool<Element>) -> (Tensor<Element>, Cache)
+    mutating func backward(_ dy: Tensor<Element>, cache: Cache, batch: SelfAttention<Element>.Batch,
+                           pool: TensorPool<Element>) -> Tensor<Element>
 }
 
 extension DecoderLayer: SequenceLayer { public typealias Element = T }
@@ -91,11 +104,11 @@ extension EncoderLayer: SequenceLayer { public typealias Element = T }
 extension Array where Element: SequenceLayer {
     /// Runs the first `count` layers (all by default) in order over x [B·T, D], keeping each layer's cache.
     func forward(_ x: Tensor<Element.Element>, batch: SelfAttention<Element.Element>.Batch, count: Int? = nil,
-                 context: inout ForwardContext) -> (Tensor<Element.Element>, [Element.Cache]) {
+                 context: inout ForwardContext, pool: TensorPool<Element.Element>) -> (Tensor<Element.Element>, [Element.Cache]) {
         var h = x
         var caches: [Element.Cache] = []
         for layer in prefix(count ?? self.count) {
-            let (next, cache) = layer.forward(h, batch: batch, context: &context)
+            let (next, cache) = layer.forward(h, batch: batch, context: &context, pool: pool)
             h = next
             caches.append(cache)
         }
@@ -104,10 +117,10 @@ extension Array where Element: SequenceLayer {
 
     /// The backward pass of `forward`: the layers that ran, last first; returns ∂L/∂x.
     mutating func backward(_ dy: Tensor<Element.Element>, caches: [Element.Cache],
-                           batch: SelfAttention<Element.Element>.Batch) -> Tensor<Element.Element> {
+                           batch: SelfAttention<Element.Element>.Batch, pool: TensorPool<Element.Element>) -> Tensor<Element.Element> {
         var g = dy
         for index in stride(from: caches.count - 1, through: 0, by: -1) {
-            g = self[index].backward(g, cache: caches[index], batch: batch)
+            g = self[index].backward(g, cache: caches[index], batch: batch, pool: pool)
         }
         return g
     }

@@ -9,16 +9,17 @@ public struct Embedding<T: Scalar>: Sendable {
     public var vocabularySize: Int { weight.value.shape[0] }
     public var width: Int { weight.value.shape[1] }
 
-    /// The rows of `ids`; every id must lie in [0, V) (callers validate user input first).
+    /// The rows of `ids` (a tensor from `pool`); every id must lie in [0, V) (callers validate user
+    /// input first).
     @_specialize(where T == Float)
-    public func forward(_ ids: [Int]) -> Tensor<T> {
+    public func forward(_ ids: [Int], pool: TensorPool<T> = TensorPool()) -> Tensor<T> {
         let d = width
-        var y = Tensor<T>(shape: [ids.count, d])
+        var y = pool.makeTensor(shape: [ids.count, d])
         for (row, id) in ids.enumerated() {
             precondition((0..<vocabularySize).contains(id), "token id \(id) outside the vocabulary")
             y.elements.replaceSubrange((row * d)..<(row * d + d), with: weight.value.elements[(id * d)..<(id * d + d)])
         }
-        return y
+        return pool.keep(y)
     }
 
     /// dW[id] += dy[row] for every row not in `skipping` (rows whose embedding was replaced).

@@ -16,26 +16,28 @@ public struct SwiGLU<T: Scalar>: Sendable {
         var gateOutput, upOutput: Tensor<T>
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ x: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
-        let (g, gCache) = gate.forward(x, context: &context)
-        let (u, uCache) = up.forward(x, context: &context)
-        var hidden = g
-        for i in hidden.elements.indices { hidden.elements[i] = Activation.silu.value(g.elements[i]) * u.elements[i] }
-        let (y, dCache) = down.forward(hidden, context: &context)
+    public func forward(_ x: Tensor<T>, context: inout ForwardContext, pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
+        let (g, gCache) = gate.forward(x, context: &context, pool: pool)
+        let (u, uCache) = up.forward(x, context: &context, pool: pool)
+        let hidden = g.zipMap(u, pool: pool) { Activation.silu.value($0) * $1 }
+        let (y, dCache) = down.forward(hidden, context: &context, pool: pool)
         return (y, Cache(gate: gCache, up: uCache, down: dCache, gateOutput: g, upOutput: u))
     }
 
+    /// ∂L/∂x and the temporaries come from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache) -> Tensor<T> {
-        let dHidden = down.backward(dy, cache: cache.down)!
-        var dGate = dHidden, dUp = dHidden
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, pool: TensorPool<T> = TensorPool()) -> Tensor<T> {
+        let dHidden = down.backward(dy, cache: cache.down, pool: pool)!
+        var dGate = pool.makeTensor(shape: dHidden.shape), dUp = pool.makeTensor(shape: dHidden.shape)
         for i in dHidden.elements.indices {
             let g = cache.gateOutput.elements[i]
             dGate.elements[i] = dHidden.elements[i] * cache.upOutput.elements[i] * Activation.silu.derivative(g)
             dUp.elements[i] = dHidden.elements[i] * Activation.silu.value(g)
         }
-        return gate.backward(dGate, cache: cache.gate)! + up.backward(dUp, cache: cache.up)!
+        let dxGate = gate.backward(pool.keep(dGate), cache: cache.gate, pool: pool)!
+        return dxGate.zipMap(up.backward(pool.keep(dUp), cache: cache.up, pool: pool)!, pool: pool, +)
     }
 }
 
@@ -56,17 +58,20 @@ public struct TwoLayerPerceptron<T: Scalar>: Sendable {
         var preActivation: Tensor<T>
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ x: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
-        let (h, c1) = first.forward(x, context: &context)
-        let (y, c2) = second.forward(activation.apply(h), context: &context)
+    public func forward(_ x: Tensor<T>, context: inout ForwardContext, pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
+        let (h, c1) = first.forward(x, context: &context, pool: pool)
+        let (y, c2) = second.forward(activation.apply(h, pool: pool), context: &context, pool: pool)
         return (y, Cache(first: c1, second: c2, preActivation: h))
     }
 
+    /// ∂L/∂x and the temporaries come from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsInputGradient: Bool = true) -> Tensor<T>? {
-        let dA = second.backward(dy, cache: cache.second)!
-        return first.backward(activation.backward(dA, input: cache.preActivation), cache: cache.first,
-                              needsInputGradient: needsInputGradient)
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsInputGradient: Bool = true,
+                                  pool: TensorPool<T> = TensorPool()) -> Tensor<T>? {
+        let dA = second.backward(dy, cache: cache.second, pool: pool)!
+        return first.backward(activation.backward(dA, input: cache.preActivation, pool: pool), cache: cache.first,
+                              needsInputGradient: needsInputGradient, pool: pool)
     }
 }

@@ -20,13 +20,14 @@ public struct LayerNorm<T: Scalar>: Sendable {
         var inverseStd: [T]
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ x: Tensor<T>) -> (Tensor<T>, Cache) {
+    public func forward(_ x: Tensor<T>, pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
         let d = weight.value.count
         precondition(x.rank == 2 && x.shape[1] == d, "LayerNorm: input \(x.shape) for width \(d)")
-        var normalized = x
-        var y = x
-        var inverse = [T](repeating: 0, count: x.shape[0])
+        var normalized = pool.makeTensor(shape: x.shape)
+        var y = pool.makeTensor(shape: x.shape)
+        var inverse = pool.makeTensor(shape: [x.shape[0]])
         for r in 0..<x.shape[0] {
             let base = r * d
             var mean: T = 0
@@ -36,21 +37,22 @@ public struct LayerNorm<T: Scalar>: Sendable {
             for j in 0..<d { let c = x.elements[base + j] - mean; variance += c * c }
             variance /= T(d)
             let inv = 1 / (variance + epsilon).squareRoot()
-            inverse[r] = inv
+            inverse.elements[r] = inv
             for j in 0..<d {
                 let n = (x.elements[base + j] - mean) * inv
                 normalized.elements[base + j] = n
                 y.elements[base + j] = n * weight.value.elements[j] + bias.value.elements[j]
             }
         }
-        return (y, Cache(normalized: normalized, inverseStd: inverse))
+        return (pool.keep(y), Cache(normalized: pool.keep(normalized), inverseStd: pool.keep(inverse).elements))
     }
 
-    /// dw += Σ dy ⊙ x̂, db += Σ dy; dx = (1/σ)·(g − mean(g) − x̂·mean(g ⊙ x̂)) with g = dy ⊙ w.
+    /// dw += Σ dy ⊙ x̂, db += Σ dy; dx = (1/σ)·(g − mean(g) − x̂·mean(g ⊙ x̂)) with g = dy ⊙ w;
+    /// dx comes from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache) -> Tensor<T> {
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, pool: TensorPool<T> = TensorPool()) -> Tensor<T> {
         let d = weight.value.count
-        var dx = dy
+        var dx = pool.makeTensor(shape: dy.shape)
         for r in 0..<dy.shape[0] {
             let base = r * d
             var meanG: T = 0, meanGX: T = 0
@@ -69,6 +71,6 @@ public struct LayerNorm<T: Scalar>: Sendable {
                 dx.elements[base + j] = inv * (g - meanG - cache.normalized.elements[base + j] * meanGX)
             }
         }
-        return dx
+        return pool.keep(dx)
     }
 }

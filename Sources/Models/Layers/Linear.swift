@@ -26,59 +26,73 @@ public struct Linear<T: Scalar>: Sendable {
     }
 
     /// y = x·Wᵀ + b (+ the adapter's term when enabled). Dropout on the adapter's input is drawn
-    /// from `context` when it is training.
+    /// from `context` when it is training. The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ x: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
+    public func forward(_ x: Tensor<T>, context: inout ForwardContext, pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
         precondition(x.rank == 2 && x.shape[1] == inputFeatures, "Linear: input \(x.shape) for weight \(weight.value.shape)")
-        var y = x.timesTransposed(weight.value)
-        if let bias { y.addRowVector(bias.value) }
         var cache = Cache(input: x, loraHidden: nil, dropoutScale: [])
         if let lora, lora.isActive {
             var adapterInput = x
             if context.isTraining && lora.dropout > 0 {
                 cache.dropoutScale = context.dropoutMask(count: x.count, probability: lora.dropout, as: T.self)
-                for i in adapterInput.elements.indices { adapterInput.elements[i] *= cache.dropoutScale[i] }
+                adapterInput = x.scaled(by: cache.dropoutScale, pool: pool)
             }
-            let hidden = adapterInput.timesTransposed(lora.a.value)
+            cache.loraHidden = adapterInput.timesTransposed(lora.a.value, pool: pool)
+        }
+        var y = pool.makeTensor(shape: [x.shape[0], outputFeatures])
+        y.setProduct(x, weight.value, transposeB: true)
+        if let bias { y.addRowVector(bias.value) }
+        if let lora, let hidden = cache.loraHidden {
             T.gemm(transposeA: false, transposeB: true, m: y.shape[0], n: outputFeatures, k: lora.rank,
                    alpha: lora.scaling, a: hidden.elements, lda: lora.rank, b: lora.b.value.elements, ldb: lora.rank,
                    beta: 1, c: &y.elements, ldc: outputFeatures)
-            cache.loraHidden = hidden
         }
-        return (y, cache)
+        return (pool.keep(y), cache)
     }
 
     /// Accumulates ∂L/∂W, ∂L/∂b, ∂L/∂A, ∂L/∂B for the trainable ones and returns ∂L/∂x
     /// (Model-1, Model-2 backward): dx = dy·W + s·(dy·B)·A ⊙ keep; dW += dyᵀx; db += Σ_rows dy;
-    /// dB += s·dyᵀ·h; dA += (s·dy·B)ᵀ·dropout(x).
+    /// dB += s·dyᵀ·h; dA += (s·dy·B)ᵀ·dropout(x). Gradients accumulate in place; ∂L/∂x comes from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsInputGradient: Bool = true) -> Tensor<T>? {
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsInputGradient: Bool = true,
+                                  pool: TensorPool<T> = TensorPool()) -> Tensor<T>? {
         precondition(dy.shape == [cache.input.shape[0], outputFeatures], "Linear: output gradient \(dy.shape)")
         if weight.isTrainable { weight.gradient.addTransposedProduct(dy, cache.input) }
-        if bias?.isTrainable == true { bias!.gradient = bias!.gradient + dy.columnSums() }
-        var dx: Tensor<T>? = needsInputGradient ? dy.matmul(weight.value) : nil
+        if bias?.isTrainable == true {
+            let sums = dy.columnSums(pool: pool)
+            for j in sums.elements.indices { bias!.gradient.elements[j] += sums.elements[j] }
+        }
+        var dx: Tensor<T>? = needsInputGradient ? dy.matmul(weight.value, pool: pool) : nil
         if var adapter = lora, adapter.isActive, let hidden = cache.loraHidden {
+            lora = nil   // the adapter's gradients stay uniquely referenced while they accumulate
             if adapter.b.isTrainable { adapter.b.gradient.addTransposedProduct(dy, hidden, scale: adapter.scaling) }
             if adapter.a.isTrainable || needsInputGradient {
-                var dHidden = dy.matmul(adapter.b.value)   // [N, r]
+                var dHidden = pool.makeTensor(shape: [dy.shape[0], adapter.rank])
+                dHidden.setProduct(dy, adapter.b.value)
                 for i in dHidden.elements.indices { dHidden.elements[i] *= adapter.scaling }
+                pool.keep(dHidden)
                 if adapter.a.isTrainable {
-                    var adapterInput = cache.input
-                    if !cache.dropoutScale.isEmpty {
-                        for i in adapterInput.elements.indices { adapterInput.elements[i] *= cache.dropoutScale[i] }
-                    }
+                    let adapterInput = cache.dropoutScale.isEmpty ? cache.input : cache.input.scaled(by: cache.dropoutScale, pool: pool)
                     adapter.a.gradient.addTransposedProduct(dHidden, adapterInput)
                 }
                 if needsInputGradient {
-                    var dInput = dHidden.matmul(adapter.a.value)
-                    if !cache.dropoutScale.isEmpty {
-                        for i in dInput.elements.indices { dInput.elements[i] *= cache.dropoutScale[i] }
-                    }
-                    dx = dx! + dInput
+                    var dInput = dHidden.matmul(adapter.a.value, pool: pool)
+                    if !cache.dropoutScale.isEmpty { dInput = dInput.scaled(by: cache.dropoutScale, pool: pool) }
+                    dx = dx!.zipMap(dInput, pool: pool, +)
                 }
             }
             lora = adapter
         }
         return dx
+    }
+}
+
+extension Tensor {
+    /// self ⊙ `scale` element-wise (a dropout mask), from `pool`.
+    @inlinable func scaled(by scale: [T], pool: TensorPool<T>) -> Tensor {
+        precondition(scale.count == count, "scaled: \(scale.count) factors for shape \(shape)")
+        var out = pool.makeTensor(shape: shape)
+        for i in out.elements.indices { out.elements[i] = elements[i] * scale[i] }
+        return pool.keep(out)
     }
 }

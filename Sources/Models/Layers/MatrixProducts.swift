@@ -3,9 +3,9 @@ import Tensor
 // Shorthands over `Scalar.gemm` for the [rows, features] activations every layer passes around.
 
 extension Tensor {
-    /// self [n, k] · otherᵀ where other is [m, k] → [n, m] (a Linear layer's x·Wᵀ).
-    @inlinable func timesTransposed(_ other: Tensor) -> Tensor {
-        matmul(other, transposeOther: true)
+    /// self [n, k] · otherᵀ where other is [m, k] → [n, m] (a Linear layer's x·Wᵀ), from `pool`.
+    @inlinable func timesTransposed(_ other: Tensor, pool: TensorPool<T>) -> Tensor {
+        matmul(other, transposeOther: true, pool: pool)
     }
 
     /// self += α·aᵀ·b with a [n, p] and b [n, q] and self [p, q] (weight gradients dyᵀ·x).
@@ -34,14 +34,14 @@ extension Tensor {
         }
     }
 
-    /// Σ over rows of self [n, m] → [m].
-    @inlinable func columnSums() -> Tensor {
+    /// Σ over rows of self [n, m] → [m], from `pool`.
+    @inlinable func columnSums(pool: TensorPool<T>) -> Tensor {
         let m = shape[rank - 1]
-        var out = Tensor(shape: [m])
+        var out = pool.makeTensor(shape: [m])
         for row in 0..<(count / Swift.max(m, 1)) {
             let base = row * m
             for j in 0..<m { out.elements[j] += elements[base + j] }
         }
-        return out
+        return pool.keep(out)
     }
 }

@@ -30,14 +30,15 @@ public struct PatchEmbedding<T: Scalar>: Sendable {
         var patches: Tensor<T>
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ pixels: Tensor<T>) -> (Tensor<T>, Cache) {
+    public func forward(_ pixels: Tensor<T>, pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
         precondition(pixels.shape.count == 4 && pixels.shape.dropFirst() == [channels, imageSize, imageSize],
                      "PatchEmbedding: pixels \(pixels.shape)")
         let images = pixels.shape[0], tokens = patchesPerImage + 1, d = width
-        let patches = rearrange(pixels, images: images, toPatches: true)
-        let embedded = patches.timesTransposed(patchWeight.value.reshaped([d, patchLength]))
-        var y = Tensor<T>(shape: [images * tokens, d])
+        let patches = rearrange(pixels, images: images, toPatches: true, pool: pool)
+        let embedded = patches.timesTransposed(patchWeight.value.reshaped([d, patchLength]), pool: pool)
+        var y = pool.makeTensor(shape: [images * tokens, d])
         for i in 0..<images {
             for s in 0..<tokens {
                 for j in 0..<d {
@@ -46,14 +47,15 @@ public struct PatchEmbedding<T: Scalar>: Sendable {
                 }
             }
         }
-        return (y, Cache(images: images, patches: patches))
+        return (pool.keep(y), Cache(images: images, patches: patches))
     }
 
-    /// Accumulates the three weights' gradients; returns ∂L/∂pixels when asked.
+    /// Accumulates the three weights' gradients in place; returns ∂L/∂pixels (from `pool`) when asked.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsPixelGradient: Bool) -> Tensor<T>? {
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsPixelGradient: Bool,
+                                  pool: TensorPool<T> = TensorPool()) -> Tensor<T>? {
         let tokens = patchesPerImage + 1, d = width
-        var dEmbedded = Tensor<T>(shape: [cache.images * patchesPerImage, d])
+        var dEmbedded = pool.makeTensor(shape: [cache.images * patchesPerImage, d])
         for i in 0..<cache.images {
             for s in 0..<tokens {
                 for j in 0..<d {
@@ -67,21 +69,24 @@ public struct PatchEmbedding<T: Scalar>: Sendable {
                 }
             }
         }
+        pool.keep(dEmbedded)
         if patchWeight.isTrainable {
+            // Viewed as [D, C·p·p] without a copy: the gradient moves out of the parameter and back.
             var flat = patchWeight.gradient.reshaped([d, patchLength])
+            patchWeight.gradient = Tensor(shape: [0])
             flat.addTransposedProduct(dEmbedded, cache.patches)
             patchWeight.gradient = flat.reshaped(patchWeight.value.shape)
         }
         guard needsPixelGradient else { return nil }
-        let dPatches = dEmbedded.matmul(patchWeight.value.reshaped([d, patchLength]))
-        return rearrange(dPatches, images: cache.images, toPatches: false)
+        let dPatches = dEmbedded.matmul(patchWeight.value.reshaped([d, patchLength]), pool: pool)
+        return rearrange(dPatches, images: cache.images, toPatches: false, pool: pool)
     }
 
-    /// Pixels [I, C, S, S] → patch rows [I·P, C·p·p] (`toPatches`), or the inverse layout.
-    func rearrange(_ source: Tensor<T>, images: Int, toPatches: Bool) -> Tensor<T> {
+    /// Pixels [I, C, S, S] → patch rows [I·P, C·p·p] (`toPatches`), or the inverse layout, from `pool`.
+    func rearrange(_ source: Tensor<T>, images: Int, toPatches: Bool, pool: TensorPool<T>) -> Tensor<T> {
         let grid = imageSize / patchSize, p = patchSize
-        var out = toPatches ? Tensor<T>(shape: [images * patchesPerImage, patchLength])
-                            : Tensor<T>(shape: [images, channels, imageSize, imageSize])
+        var out = pool.makeTensor(shape: toPatches ? [images * patchesPerImage, patchLength]
+                                                   : [images, channels, imageSize, imageSize])
         for i in 0..<images {
             for gy in 0..<grid {
                 for gx in 0..<grid {
@@ -102,6 +107,6 @@ public struct PatchEmbedding<T: Scalar>: Sendable {
                 }
             }
         }
-        return out
+        return pool.keep(out)
     }
 }

@@ -19,35 +19,37 @@ public struct RMSNorm<T: Scalar>: Sendable {
         var inverseRMS: [T]
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ x: Tensor<T>) -> (Tensor<T>, Cache) {
+    public func forward(_ x: Tensor<T>, pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
         let d = weight.value.count
         precondition(x.rank == 2 && x.shape[1] == d, "RMSNorm: input \(x.shape) for width \(d)")
         let rows = x.shape[0]
-        var normalized = x
-        var y = x
-        var inverse = [T](repeating: 0, count: rows)
+        var normalized = pool.makeTensor(shape: x.shape)
+        var y = pool.makeTensor(shape: x.shape)
+        var inverse = pool.makeTensor(shape: [rows])
         for r in 0..<rows {
             let base = r * d
             var sumSquares: T = 0
             for j in 0..<d { sumSquares += x.elements[base + j] * x.elements[base + j] }
             let inv = 1 / (sumSquares / T(d) + epsilon).squareRoot()
-            inverse[r] = inv
+            inverse.elements[r] = inv
             for j in 0..<d {
                 let n = x.elements[base + j] * inv
                 normalized.elements[base + j] = n
                 y.elements[base + j] = n * weight.value.elements[j]
             }
         }
-        return (y, Cache(normalized: normalized, inverseRMS: inverse))
+        return (pool.keep(y), Cache(normalized: pool.keep(normalized), inverseRMS: pool.keep(inverse).elements))
     }
 
-    /// dw += Σ_rows dy ⊙ x̂; dx = (1/rms)·(g − x̂·mean(g ⊙ x̂)) with g = dy ⊙ w (Model-4 backward).
+    /// dw += Σ_rows dy ⊙ x̂; dx = (1/rms)·(g − x̂·mean(g ⊙ x̂)) with g = dy ⊙ w (Model-4 backward);
+    /// dx comes from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache) -> Tensor<T> {
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, pool: TensorPool<T> = TensorPool()) -> Tensor<T> {
         let d = weight.value.count
         let rows = dy.shape[0]
-        var dx = dy
+        var dx = pool.makeTensor(shape: dy.shape)
         let trainable = weight.isTrainable
         for r in 0..<rows {
             let base = r * d
@@ -64,6 +66,6 @@ public struct RMSNorm<T: Scalar>: Sendable {
                 dx.elements[base + j] = inv * (g - cache.normalized.elements[base + j] * mean)
             }
         }
-        return dx
+        return pool.keep(dx)
     }
 }

@@ -60,6 +60,15 @@ public struct RotaryEmbedding: Sendable, Equatable {
         rotate(&dy, cos: cos, sin: sin, inverse: true)
     }
 
+    /// `apply` (or, with `inverse`, `backward`) on a copy of x from `pool`, leaving x as it is.
+    @_specialize(where T == Float)
+    public func rotated<T: Scalar>(_ x: Tensor<T>, cos: [T], sin: [T], inverse: Bool = false, pool: TensorPool<T>) -> Tensor<T> {
+        var y = pool.makeTensor(shape: x.shape)
+        for i in y.elements.indices { y.elements[i] = x.elements[i] }
+        rotate(&y, cos: cos, sin: sin, inverse: inverse)
+        return pool.keep(y)
+    }
+
     private func rotate<T: Scalar>(_ x: inout Tensor<T>, cos: [T], sin: [T], inverse: Bool) {
         let d = headDimension, half = d / 2
         let width = x.shape[1]

@@ -52,35 +52,38 @@ public struct SelfAttention<T: Scalar>: Sendable {
                        headDimension: headDimension)
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ x: Tensor<T>, batch: Batch, context: inout ForwardContext) -> (Tensor<T>, Cache) {
-        var (q, qCache) = query.forward(x, context: &context)
-        var (k, kCache) = key.forward(x, context: &context)
-        let (v, vCache) = value.forward(x, context: &context)
+    public func forward(_ x: Tensor<T>, batch: Batch, context: inout ForwardContext,
+                        pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
+        var (q, qCache) = query.forward(x, context: &context, pool: pool)
+        var (k, kCache) = key.forward(x, context: &context, pool: pool)
+        let (v, vCache) = value.forward(x, context: &context, pool: pool)
         if let rotary {
-            rotary.apply(&q, cos: batch.cosTable, sin: batch.sinTable)
-            rotary.apply(&k, cos: batch.cosTable, sin: batch.sinTable)
+            q = rotary.rotated(q, cos: batch.cosTable, sin: batch.sinTable, pool: pool)
+            k = rotary.rotated(k, cos: batch.cosTable, sin: batch.sinTable, pool: pool)
         }
         let (o, p) = attentionForward(query: q, key: k, value: v, shape: attentionShape(batch), keyMask: batch.keyMask,
-                                      causal: isCausal)
-        let (y, oCache) = output.forward(o, context: &context)
+                                      causal: isCausal, pool: pool)
+        let (y, oCache) = output.forward(o, context: &context, pool: pool)
         return (y, Cache(query: qCache, key: kCache, value: vCache, output: oCache, rotatedQuery: q, rotatedKey: k,
                          values: v, probabilities: p))
     }
 
+    /// ∂L/∂x and the temporaries come from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: Batch) -> Tensor<T> {
-        let dO = output.backward(dy, cache: cache.output)!
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, batch: Batch, pool: TensorPool<T> = TensorPool()) -> Tensor<T> {
+        let dO = output.backward(dy, cache: cache.output, pool: pool)!
         var (dq, dk, dv) = attentionBackward(outputGradient: dO, query: cache.rotatedQuery, key: cache.rotatedKey,
                                              value: cache.values, probabilities: cache.probabilities,
-                                             shape: attentionShape(batch))
+                                             shape: attentionShape(batch), pool: pool)
         if let rotary {
-            rotary.backward(&dq, cos: batch.cosTable, sin: batch.sinTable)
-            rotary.backward(&dk, cos: batch.cosTable, sin: batch.sinTable)
+            dq = rotary.rotated(dq, cos: batch.cosTable, sin: batch.sinTable, inverse: true, pool: pool)
+            dk = rotary.rotated(dk, cos: batch.cosTable, sin: batch.sinTable, inverse: true, pool: pool)
         }
-        var dx = query.backward(dq, cache: cache.query)!
-        dx = dx + key.backward(dk, cache: cache.key)!
-        dx = dx + value.backward(dv, cache: cache.value)!
+        var dx = query.backward(dq, cache: cache.query, pool: pool)!
+        dx = dx.zipMap(key.backward(dk, cache: cache.key, pool: pool)!, pool: pool, +)
+        dx = dx.zipMap(value.backward(dv, cache: cache.value, pool: pool)!, pool: pool, +)
         return dx
     }
 }

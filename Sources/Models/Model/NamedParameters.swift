@@ -14,9 +14,25 @@ extension NamedParameters {
         for (name, path) in namedParameters { self[keyPath: path].setTrainable(isTrainable(name)) }
     }
 
-    /// Sets every trainable parameter's gradient to zero.
+    /// Sets every trainable parameter's gradient to zero, in place.
     public mutating func zeroGradients() {
-        for (_, path) in namedParameters where self[keyPath: path].isTrainable { self[keyPath: path].zeroGradient() }
+        let placeholder = Parameter<Element>(Tensor(shape: [0]))
+        for (_, path) in namedParameters where self[keyPath: path].isTrainable {
+            modifyParameter(at: path, placeholder: placeholder) { $0.zeroGradient() }
+        }
+    }
+
+    /// Calls `body` with the parameter at `path` uniquely referenced, so that its tensors change in place.
+    ///
+    /// A key path through an array element or an optional reads and writes the whole element, so a
+    /// tensor changed through it would be copied; the parameter is moved out (`placeholder`, any
+    /// parameter, holds its place meanwhile) and back instead.
+    public mutating func modifyParameter<Result>(at path: WritableKeyPath<Self, Parameter<Element>>, placeholder: Parameter<Element>,
+                                                 _ body: (inout Parameter<Element>) throws -> Result) rethrows -> Result {
+        var parameter = self[keyPath: path]
+        self[keyPath: path] = placeholder
+        defer { self[keyPath: path] = parameter }
+        return try body(&parameter)
     }
 
     /// The trainable parameters' gradients by name.

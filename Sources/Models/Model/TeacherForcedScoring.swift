@@ -31,12 +31,13 @@ extension VisionLanguageModel {
         let (rows, length, vocabulary) = (batch.rows, batch.length, configuration.text.vocabularySize)
         guard length >= 2 else { throw InputError.outOfRange(argument: "input_ids", value: Double(length), range: "sequence length [2, ∞) to score a token") }
         let steps = length - 1
-        var shifted = Tensor<T>(shape: [rows, steps, vocabulary])
+        var shifted = pool.makeTensor(shape: [rows, steps, vocabulary])
         for b in 0..<rows {
             let source = b * length * vocabulary, target = b * steps * vocabulary
             shifted.elements.replaceSubrange(target..<(target + steps * vocabulary),
                                              with: pass.logits.elements[source..<(source + steps * vocabulary)])
         }
+        pool.keep(shifted)
         let targets = try TokenIDs(shape: [rows, steps], ids: batch.tokens.flatMap { $0.dropFirst() })
         var scored = Tensor<T>(shape: [rows, steps])
         if let mask {
@@ -49,7 +50,7 @@ extension VisionLanguageModel {
         var values: Tensor<T>?, valueCache: ValueHead<T>.Cache?
         if let valueHead {
             var context = ForwardContext.evaluation
-            let (v, cache) = valueHead.forward(stepRows(pass.hidden, rows: rows, length: length), context: &context)
+            let (v, cache) = valueHead.forward(stepRows(pass.hidden, rows: rows, length: length), context: &context, pool: pool)
             values = v.reshaped([rows, steps])
             valueCache = cache
         }
@@ -72,13 +73,13 @@ extension VisionLanguageModel {
             let dShifted = try tokenLogProbsBackward(logits: scores.shiftedLogits, tokens: scores.targets, mask: scores.mask,
                                                      temperature: scores.temperature, logProbsGradient: logProbsGradient,
                                                      entropyGradient: entropyGradient)
-            var full = Tensor<T>(shape: [rows, length, vocabulary])
+            var full = pool.makeTensor(shape: [rows, length, vocabulary])
             for b in 0..<rows {
                 let target = b * length * vocabulary, source = b * steps * vocabulary
                 full.elements.replaceSubrange(target..<(target + steps * vocabulary),
                                               with: dShifted.elements[source..<(source + steps * vocabulary)])
             }
-            dLogits = full
+            dLogits = pool.keep(full)
         }
         var dHidden: Tensor<T>?
         if let dValues = valuesGradient {
@@ -88,31 +89,31 @@ extension VisionLanguageModel {
             guard dValues.shape == [rows, steps] else {
                 throw InputError.shapeMismatch(argument: "values gradient", expected: [rows, steps], actual: dValues.shape)
             }
-            let dSteps = valueHead!.backward(dValues.reshaped([rows * steps]), cache: cache)
+            let dSteps = valueHead!.backward(dValues.reshaped([rows * steps]), cache: cache, pool: pool)
             dHidden = unstepRows(dSteps, rows: rows, length: length)
         }
         return backward(scores.pass, logitsGradient: dLogits, hiddenGradient: dHidden, needsPixelGradient: needsPixelGradient)
     }
 
-    /// Rows t < T−1 of each batch row of a [B·T, D] activation → [B·(T−1), D].
+    /// Rows t < T−1 of each batch row of a [B·T, D] activation → [B·(T−1), D] (from `pool`).
     func stepRows(_ x: Tensor<T>, rows: Int, length: Int) -> Tensor<T> {
         let d = x.shape[1]
-        var out = Tensor<T>(shape: [rows * (length - 1), d])
+        var out = pool.makeTensor(shape: [rows * (length - 1), d])
         for b in 0..<rows {
             let source = b * length * d, target = b * (length - 1) * d
             out.elements.replaceSubrange(target..<(target + (length - 1) * d), with: x.elements[source..<(source + (length - 1) * d)])
         }
-        return out
+        return pool.keep(out)
     }
 
-    /// The adjoint of `stepRows`: zero rows at t = T−1.
+    /// The adjoint of `stepRows`: zero rows at t = T−1 (from `pool`).
     func unstepRows(_ x: Tensor<T>, rows: Int, length: Int) -> Tensor<T> {
         let d = x.shape[1]
-        var out = Tensor<T>(shape: [rows * length, d])
+        var out = pool.makeTensor(shape: [rows * length, d])
         for b in 0..<rows {
             let target = b * length * d, source = b * (length - 1) * d
             out.elements.replaceSubrange(target..<(target + (length - 1) * d), with: x.elements[source..<(source + (length - 1) * d)])
         }
-        return out
+        return pool.keep(out)
     }
 }

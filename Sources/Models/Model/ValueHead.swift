@@ -36,16 +36,17 @@ public struct ValueHead<T: Scalar>: Sendable {
         var preActivations: [Tensor<T>]
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ hidden: Tensor<T>, context: inout ForwardContext) -> (Tensor<T>, Cache) {
+    public func forward(_ hidden: Tensor<T>, context: inout ForwardContext, pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
         var x = hidden
         var cache = Cache(linear: [], preActivations: [])
         for (index, layer) in layers.enumerated() {
-            let (y, c) = layer.forward(x, context: &context)
+            let (y, c) = layer.forward(x, context: &context, pool: pool)
             cache.linear.append(c)
             if index < layers.count - 1 {
                 cache.preActivations.append(y)
-                x = activation.apply(y)
+                x = activation.apply(y, pool: pool)
             } else {
                 x = y
             }
@@ -53,13 +54,13 @@ public struct ValueHead<T: Scalar>: Sendable {
         return (x.reshaped([x.shape[0]]), cache)
     }
 
-    /// Accumulates the head's gradients; returns ∂L/∂hidden.
+    /// Accumulates the head's gradients; returns ∂L/∂hidden (from `pool`).
     @_specialize(where T == Float)
-    public mutating func backward(_ dValues: Tensor<T>, cache: Cache) -> Tensor<T> {
+    public mutating func backward(_ dValues: Tensor<T>, cache: Cache, pool: TensorPool<T> = TensorPool()) -> Tensor<T> {
         var g = dValues.reshaped([dValues.count, 1])
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
-            if index < layers.count - 1 { g = activation.backward(g, input: cache.preActivations[index]) }
-            g = layers[index].backward(g, cache: cache.linear[index])!
+            if index < layers.count - 1 { g = activation.backward(g, input: cache.preActivations[index], pool: pool) }
+            g = layers[index].backward(g, cache: cache.linear[index], pool: pool)!
         }
         return g
     }

@@ -18,6 +18,9 @@ public struct VisionLanguageModel<T: Scalar>: Sendable {
     public var finalNorm: RMSNorm<T>
     public var lmHead: Linear<T>
     public var valueHead: ValueHead<T>?
+    /// The storage of activations, caches and gradient temporaries (see `forward`); copies of the
+    /// model share it.
+    public let pool = TensorPool<T>()
 
     /// Everything `backward` needs, and the outputs.
     public struct ForwardPass: Sendable {
@@ -39,29 +42,37 @@ public struct VisionLanguageModel<T: Scalar>: Sendable {
     public var rotary: RotaryEmbedding? { decoderLayers.first?.attention.rotary }
 
     /// Runs the model on a validated batch: logits for every position.
+    ///
+    /// Activations and caches come from `pool`, and a forward pass starts the pool's next
+    /// generation: the buffers of the previous forward and backward passes are reused (Specs/Model.md,
+    /// "Memory"). A pass still held then keeps its values (its buffers are copied, not reused).
     @_specialize(where T == Float)
     public func forward(_ batch: ModelBatch<T>, context: inout ForwardContext) throws -> ForwardPass {
         let c = configuration
         try batch.validate(for: c)
+        pool.beginGeneration()
         let (rows, length, width) = (batch.rows, batch.length, c.text.hiddenSize)
         let ids = batch.tokens.flatMap { $0 }
-        var x = tokenEmbedding.forward(ids)
+        var x = tokenEmbedding.forward(ids, pool: pool)
         let imageRows = batch.pixels == nil ? [] : ids.indices.filter { ids[$0] == c.imageTokenID }
         var visionCache: VisionTower<T>.Cache?, projectorCache: TwoLayerPerceptron<T>.Cache?
         if let pixels = batch.pixels, pixels.shape[0] > 0 {
-            let (states, vc) = visionTower.forward(pixels, layersUsed: c.visionLayersUsed, context: &context)
+            let (states, vc) = visionTower.forward(pixels, layersUsed: c.visionLayersUsed, context: &context, pool: pool)
             let selected = selectFeatures(states, images: pixels.shape[0])
-            let (features, pc) = projector.forward(selected, context: &context)
+            let (features, pc) = projector.forward(selected, context: &context, pool: pool)
+            var merged = pool.makeTensor(shape: x.shape)
+            for i in merged.elements.indices { merged.elements[i] = x.elements[i] }
             for (k, row) in imageRows.enumerated() {
-                for j in 0..<width { x.elements[row * width + j] = features.elements[k * width + j] }
+                for j in 0..<width { merged.elements[row * width + j] = features.elements[k * width + j] }
             }
+            x = pool.keep(merged)
             (visionCache, projectorCache) = (vc, pc)
         }
         var attentionBatch = SelfAttention<T>.Batch(batch: rows, length: length, keyMask: batch.attentionMask.flatMap { $0 })
         if let rotary { attentionBatch.setRotaryTables(rotary, positions: batch.positions.flatMap { $0 }) }
-        let (y, layerCaches) = decoderLayers.forward(x, batch: attentionBatch, context: &context)
-        let (hidden, normCache) = finalNorm.forward(y)
-        let (logits, headCache) = lmHead.forward(hidden, context: &context)
+        let (y, layerCaches) = decoderLayers.forward(x, batch: attentionBatch, context: &context, pool: pool)
+        let (hidden, normCache) = finalNorm.forward(y, pool: pool)
+        let (logits, headCache) = lmHead.forward(hidden, context: &context, pool: pool)
         return ForwardPass(batch: batch, hidden: hidden, logits: logits.reshaped([rows, length, c.text.vocabularySize]),
                            vision: visionCache, projector: projectorCache, imageRows: imageRows,
                            attentionBatch: attentionBatch, layers: layerCaches, finalNorm: normCache, lmHead: headCache)
@@ -71,51 +82,54 @@ public struct VisionLanguageModel<T: Scalar>: Sendable {
     func selectFeatures(_ states: Tensor<T>, images: Int) -> Tensor<T> {
         guard configuration.featureSelection == .default else { return states }
         let tokens = configuration.vision.patchCount + 1, d = configuration.vision.hiddenSize
-        var out = Tensor<T>(shape: [images * (tokens - 1), d])
+        var out = pool.makeTensor(shape: [images * (tokens - 1), d])
         for i in 0..<images {
             for s in 1..<tokens {
                 for j in 0..<d { out.elements[(i * (tokens - 1) + s - 1) * d + j] = states.elements[(i * tokens + s) * d + j] }
             }
         }
-        return out
+        return pool.keep(out)
     }
 
     /// Backward from ∂L/∂logits [B, T, V] and ∂L/∂hidden [B·T, D] (either may be nil): accumulates
-    /// every trainable parameter's gradient; returns ∂L/∂pixels when `needsPixelGradient`.
+    /// every trainable parameter's gradient (in place); returns ∂L/∂pixels when `needsPixelGradient`.
+    /// Temporaries come from `pool`, in the generation of the latest forward pass.
     @_specialize(where T == Float)
     public mutating func backward(_ pass: ForwardPass, logitsGradient: Tensor<T>?, hiddenGradient: Tensor<T>?,
                                   needsPixelGradient: Bool = false) -> Tensor<T>? {
-        let c = configuration
+        let c = configuration, pool = self.pool
         let (rows, length, width) = (pass.batch.rows, pass.batch.length, c.text.hiddenSize)
-        var dHidden = hiddenGradient ?? Tensor(shape: [rows * length, width])
+        var dHidden = hiddenGradient ?? pool.keep(pool.makeTensor(shape: [rows * length, width]))
         if let dLogits = logitsGradient {
-            dHidden = dHidden + lmHead.backward(dLogits.reshaped([rows * length, c.text.vocabularySize]), cache: pass.lmHead)!
+            let dHead = lmHead.backward(dLogits.reshaped([rows * length, c.text.vocabularySize]), cache: pass.lmHead, pool: pool)!
+            dHidden = dHidden.zipMap(dHead, pool: pool, +)
         }
-        let g = decoderLayers.backward(finalNorm.backward(dHidden, cache: pass.finalNorm), caches: pass.layers, batch: pass.attentionBatch)
+        let dNorm = finalNorm.backward(dHidden, cache: pass.finalNorm, pool: pool)
+        let g = decoderLayers.backward(dNorm, caches: pass.layers, batch: pass.attentionBatch, pool: pool)
         tokenEmbedding.backward(g, ids: pass.batch.tokens.flatMap { $0 }, skipping: Set(pass.imageRows))
         guard let visionCache = pass.vision, let projectorCache = pass.projector else { return nil }
-        var dFeatures = Tensor<T>(shape: [pass.imageRows.count, width])
+        var dFeatures = pool.makeTensor(shape: [pass.imageRows.count, width])
         for (k, row) in pass.imageRows.enumerated() {
             for j in 0..<width { dFeatures.elements[k * width + j] = g.elements[row * width + j] }
         }
         let towerTrains = visionTowerIsTrainable
-        guard let dSelected = projector.backward(dFeatures, cache: projectorCache,
-                                                 needsInputGradient: towerTrains || needsPixelGradient) else { return nil }
+        guard let dSelected = projector.backward(pool.keep(dFeatures), cache: projectorCache,
+                                                 needsInputGradient: towerTrains || needsPixelGradient, pool: pool) else { return nil }
         let dStates = deselectFeatures(dSelected, images: visionCache.images)
-        return visionTower.backward(dStates, cache: visionCache, needsPixelGradient: needsPixelGradient)
+        return visionTower.backward(dStates, cache: visionCache, needsPixelGradient: needsPixelGradient, pool: pool)
     }
 
     /// The adjoint of `selectFeatures`: zero rows for the dropped class tokens.
     func deselectFeatures(_ d: Tensor<T>, images: Int) -> Tensor<T> {
         guard configuration.featureSelection == .default else { return d }
         let tokens = configuration.vision.patchCount + 1, width = configuration.vision.hiddenSize
-        var out = Tensor<T>(shape: [images * tokens, width])
+        var out = pool.makeTensor(shape: [images * tokens, width])
         for i in 0..<images {
             for s in 1..<tokens {
                 for j in 0..<width { out.elements[(i * tokens + s) * width + j] = d.elements[(i * (tokens - 1) + s - 1) * width + j] }
             }
         }
-        return out
+        return pool.keep(out)
     }
 
     /// Whether any vision-tower parameter trains (so gradients must flow past the projector).

@@ -22,21 +22,25 @@ public struct VisionTower<T: Scalar>: Sendable {
         var batch: SelfAttention<T>.Batch
     }
 
+    /// The output and the cache come from `pool`.
     @_specialize(where T == Float)
-    public func forward(_ pixels: Tensor<T>, layersUsed: Int, context: inout ForwardContext) -> (Tensor<T>, Cache) {
+    public func forward(_ pixels: Tensor<T>, layersUsed: Int, context: inout ForwardContext,
+                        pool: TensorPool<T> = TensorPool()) -> (Tensor<T>, Cache) {
         let images = pixels.shape[0], tokens = embeddings.patchesPerImage + 1
-        let (x, embeddingCache) = embeddings.forward(pixels)
-        let (normalized, preCache) = preLayerNorm.forward(x)
+        let (x, embeddingCache) = embeddings.forward(pixels, pool: pool)
+        let (normalized, preCache) = preLayerNorm.forward(x, pool: pool)
         let batch = SelfAttention<T>.Batch(batch: images, length: tokens, keyMask: Array(repeating: true, count: images * tokens))
-        let (h, caches) = layers.forward(normalized, batch: batch, count: layersUsed, context: &context)
+        let (h, caches) = layers.forward(normalized, batch: batch, count: layersUsed, context: &context, pool: pool)
         return (h, Cache(images: images, embeddings: embeddingCache, preLayerNorm: preCache, layers: caches, batch: batch))
     }
 
     /// Accumulates the tower's parameter gradients; returns ∂L/∂pixels [I, C, S, S] when asked.
+    /// Temporaries come from `pool`.
     @_specialize(where T == Float)
-    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsPixelGradient: Bool) -> Tensor<T>? {
-        var g = layers.backward(dy, caches: cache.layers, batch: cache.batch)
-        g = preLayerNorm.backward(g, cache: cache.preLayerNorm)
-        return embeddings.backward(g, cache: cache.embeddings, needsPixelGradient: needsPixelGradient)
+    public mutating func backward(_ dy: Tensor<T>, cache: Cache, needsPixelGradient: Bool,
+                                  pool: TensorPool<T> = TensorPool()) -> Tensor<T>? {
+        var g = layers.backward(dy, caches: cache.layers, batch: cache.batch, pool: pool)
+        g = preLayerNorm.backward(g, cache: cache.preLayerNorm, pool: pool)
+        return embeddings.backward(g, cache: cache.embeddings, needsPixelGradient: needsPixelGradient, pool: pool)
     }
 }
