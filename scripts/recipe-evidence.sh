@@ -112,7 +112,7 @@ window_means() {  # RUN METRIC: "first-20 mean, last-20 mean" of a training metr
 } > docs/results/ablation-vlrm-penalty-counts.txt
 for metric in bad_tokens repeat_tokens; do
   "$rlref" plot "$out/caption-vlrm-seed1" "$out/ablation-vlrm-no-penalties" --metric $metric --smooth 10 \
-    --title "caption-vlrm: $metric per sampled caption, penalties on vs off" --out "docs/results/caption-vlrm-$metric-ablation.png"
+    --title "caption-vlrm: $metric, penalties on vs off" --out "docs/results/caption-vlrm-$metric-ablation.png"
 done
 
 # The other GymCards games: EZPoints and Blackjack with seeds 1–3, Points24 with seed 1, each from its
