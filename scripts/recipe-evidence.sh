@@ -82,6 +82,7 @@ for recipe in $recipes; do
 done
 for ablation in "$out"/ablation-*/; do
   name=$(basename "$ablation")
+  case $name in *-seed[0-9]) continue ;; esac   # multi-seed ablations are summarised together below
   "$rlref" summarize "$ablation" > "docs/results/$name.txt"
   for metric in reward sampled_reward sampled_success_rate; do
     if grep -q "\"eval_$metric\"" "$ablation/metrics.jsonl"; then "$rlref" summarize "$ablation" --metric "$metric" >> "docs/results/$name.txt"; fi
@@ -130,6 +131,10 @@ done
   for game in ezpoints blackjack points24; do
     echo "ablation-$game-warm-start-1000|gymcards-ppo-cot --seed 1 --set task=$game --set warm_start=runs/warm-starts/gymcards-$game-1000/checkpoints/step-001000"
   done
+  for seed in 1 2 3; do   # what keeps EZPoints' reply format: a smaller step, or a frozen vision tower
+    echo "ablation-ezpoints-lr-1e-4-seed$seed|gymcards-ppo-cot --seed $seed --set task=ezpoints --set learning_rate=1e-4"
+    echo "ablation-ezpoints-frozen-vision-seed$seed|gymcards-ppo-cot --seed $seed --set task=ezpoints --set train_vision=false"
+  done
 } | run_jobs
 game_summary() {  # FILE RUN…: success, then return, sampled success and unparsable replies
   local file=$1; shift
@@ -142,5 +147,8 @@ done
 game_summary docs/results/gymcards-points24.txt "$out/gymcards-points24-seed1"
 for game in ezpoints blackjack points24; do
   game_summary "docs/results/ablation-$game-warm-start-1000.txt" "$out/ablation-$game-warm-start-1000"
+done
+for variant in lr-1e-4 frozen-vision; do
+  game_summary "docs/results/ablation-ezpoints-$variant.txt" "$out"/ablation-ezpoints-$variant-seed{1,2,3}
 done
 echo "done in $(( $(date +%s) - start )) s; summaries and plots in docs/results" >&2
