@@ -50,8 +50,8 @@ public enum WarmStartResolution {
     /// Steps of `task`'s shared warm start: the `sft` default (1,000) except for the GymCards games (1,500),
     /// whose micro model only starts to read its cards between the two. At 1,000 steps the NumberLine warm
     /// start mostly moves one way (success about 0.47; chain-of-thought PPO from there settles on "always
-    /// +") and the EZPoints one wins about half its games (PPO then breaks the reply format); at 1,500 they
-    /// read the image but still err (about 0.85), as RL4VLM's SFT checkpoints do (README, "Results").
+    /// +") and the EZPoints one wins about half its games; at 1,500 they read the image but still err
+    /// (about 0.85 and 0.93), as RL4VLM's SFT checkpoints do (README, "Results").
     public static func steps(task: String) -> Int {
         task.hasPrefix("gymcards-") ? 1_500 : SupervisedRecipe.defaultSteps
     }
