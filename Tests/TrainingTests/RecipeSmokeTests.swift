@@ -15,7 +15,9 @@ import Testing
         return (out, try RunFolder.open(out).savedCheckpoints().last!.path)
     }
 
-    static func smoke(_ recipe: any TrainingRecipe.Type, task: String, settings: [String]) throws {
+    /// Trains 2 steps, resumes to 3, checks the metrics are finite, and returns the metrics history.
+    @discardableResult
+    static func smoke(_ recipe: any TrainingRecipe.Type, task: String, settings: [String]) throws -> [StepMetrics] {
         let warm = try microWarmStart(task)
         defer { try? FileManager.default.removeItem(atPath: warm.folder) }
         let out = warm.folder + "-\(recipe.name)"
@@ -33,6 +35,7 @@ import Testing
                 #expect(value.isFinite, "\(recipe.name) step \(metrics.step): \(name) = \(value)")
             }
         }
+        return history
     }
 
     @Test(arguments: GRPOTrainer.Objective.allCases)
@@ -97,7 +100,10 @@ extension RecipeSmokeTests {
         case "caption-ppo-kl": try RecipeSmokeTests.smoke(CaptionPPOKLRecipe.self, task: "shapes-captioning", settings: common)
         case "caption-ppo-kl-render":
             try RecipeSmokeTests.smoke(CaptionPPOKLRecipe.self, task: "shapes-captioning", settings: common + ["reward=render", "renders=2"])
-        default: try RecipeSmokeTests.smoke(CaptionVLRMRecipe.self, task: "shapes-captioning", settings: common)
+        default:
+            let history = try RecipeSmokeTests.smoke(CaptionVLRMRecipe.self, task: "shapes-captioning", settings: common)
+            let distinct = try #require(history.first?["eval_distinct_captions"])
+            #expect((1...2).contains(distinct), "2 evaluation captions, \(distinct) distinct")
         }
     }
 }

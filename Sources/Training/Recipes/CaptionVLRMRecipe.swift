@@ -49,8 +49,9 @@ public struct CaptionVLRMRecipe: DelegatingRecipe {
     }
 
 
-    /// Object recall/precision of the beam-search captions, their mean CLIP score, and text-to-image
-    /// retrieval of the validation images by those captions (R@1, R@5, R@10, MRR; Specs/RetrievalMetrics.md).
+    /// Object recall/precision of the beam-search captions, their mean CLIP score, text-to-image
+    /// retrieval of the validation images by those captions (R@1, R@5, R@10, MRR; Specs/RetrievalMetrics.md),
+    /// and how many different captions there are (retrieval needs them to differ).
     public mutating func evaluate() throws -> [(name: String, value: Double)] {
         let examples = task.task.examples(split: .validation, seed: trainer.run.seed, count: trainer.hyperparameters.evaluationCount)
         var captions: [String] = []
@@ -64,7 +65,8 @@ public struct CaptionVLRMRecipe: DelegatingRecipe {
         let sim = try CLIPRewardModel.cosines(images, texts)
         return [("recall_at_1", retrieval.recallAtK[0]), ("recall_at_5", retrieval.recallAtK[1]), ("recall_at_10", retrieval.recallAtK[2]),
                 ("mrr", retrieval.meanReciprocalRank), ("clip_score", sim.reduce(0, +) / Double(sim.count)),
-                ("object_recall", objects["object_recall"] ?? 0), ("object_precision", objects["object_precision"] ?? 0)]
+                ("object_recall", objects["object_recall"] ?? 0), ("object_precision", objects["object_precision"] ?? 0),
+                ("distinct_captions", Double(Set(captions).count))]
     }
 
 }
