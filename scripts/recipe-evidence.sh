@@ -68,7 +68,7 @@ JOBS
 for recipe in $recipes; do
   seeds=("$out/$recipe-seed1" "$out/$recipe-seed2" "$out/$recipe-seed3")
   "$rlref" summarize "${seeds[@]}" > "docs/results/$recipe.txt"
-  for metric in reward sampled_reward sampled_success_rate; do
+  for metric in reward sampled_reward sampled_success_rate distinct_captions; do
     if grep -q "\"eval_$metric\"" "$out/$recipe-seed1/metrics.jsonl"; then
       "$rlref" summarize "${seeds[@]}" --metric "$metric" >> "docs/results/$recipe.txt"
     fi
